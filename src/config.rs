@@ -1,0 +1,193 @@
+//! Start-up configuration, read once from `/config.json` next to `index.html`.
+//!
+//! Parsing is pure so every rule is unit-tested natively; only [`load`] touches the browser.
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// Where the config lives, relative to the page's origin.
+pub const CONFIG_PATH: &str = "/config.json";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `ws://` or `wss://` URL of the LiveKit server.
+    pub livekit_url: String,
+    /// `http(s)://` URL that hands out LiveKit tokens (see README, "Token endpoint").
+    pub token_endpoint: String,
+    /// `http(s)://` base URL of the Supabase project (auth, REST and Realtime live under it).
+    pub supabase_url: String,
+    /// The project's public anon key; it is meant to be public, unlike a token.
+    pub supabase_anon_key: String,
+    pub log_level: LogLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    #[error("The app's settings could not be downloaded ({0}). Check your connection and reload the page.")]
+    Unreachable(String),
+    #[error("The app's settings are missing (HTTP {0} for {CONFIG_PATH}). Whoever runs this site needs to publish a config.json.")]
+    Status(u16),
+    #[error("The app's settings are not valid JSON ({0}). Whoever runs this site needs to fix config.json.")]
+    Malformed(String),
+    #[error("The app's settings lack `{0}`. Whoever runs this site needs to add it to config.json.")]
+    Missing(&'static str),
+    #[error("The app's setting `{field}` must start with {expected}. Whoever runs this site needs to fix config.json.")]
+    BadUrl { field: &'static str, expected: &'static str },
+}
+
+/// The file as written; every field optional so a missing one gets its own error.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    livekit_url: Option<String>,
+    token_endpoint: Option<String>,
+    supabase_url: Option<String>,
+    supabase_anon_key: Option<String>,
+    #[serde(default)]
+    log_level: LogLevel,
+}
+
+impl Config {
+    pub fn parse(json: &str) -> Result<Self, ConfigError> {
+        let raw: RawConfig =
+            serde_json::from_str(json).map_err(|err| ConfigError::Malformed(err.to_string()))?;
+        Ok(Config {
+            livekit_url: url_field("livekit_url", raw.livekit_url, &["ws://", "wss://"], "ws:// or wss://")?,
+            token_endpoint: url_field("token_endpoint", raw.token_endpoint, HTTP, HTTP_EXPECTED)?,
+            supabase_url: url_field("supabase_url", raw.supabase_url, HTTP, HTTP_EXPECTED)?
+                .trim_end_matches('/')
+                .to_owned(),
+            supabase_anon_key: required("supabase_anon_key", raw.supabase_anon_key)?,
+            log_level: raw.log_level,
+        })
+    }
+}
+
+const HTTP: &[&str] = &["http://", "https://"];
+const HTTP_EXPECTED: &str = "http:// or https://";
+
+fn required(field: &'static str, value: Option<String>) -> Result<String, ConfigError> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing(field))
+}
+
+fn url_field(
+    field: &'static str,
+    value: Option<String>,
+    schemes: &[&str],
+    expected: &'static str,
+) -> Result<String, ConfigError> {
+    let value = required(field, value)?;
+    let has_host = schemes
+        .iter()
+        .any(|scheme| value.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
+    if has_host {
+        Ok(value)
+    } else {
+        Err(ConfigError::BadUrl { field, expected })
+    }
+}
+
+/// Downloads and parses the config; every failure is a [`ConfigError`] the page can show.
+pub async fn load() -> Result<Config, ConfigError> {
+    let response = gloo_net::http::Request::get(CONFIG_PATH)
+        .send()
+        .await
+        .map_err(|err| ConfigError::Unreachable(err.to_string()))?;
+    if !response.ok() {
+        return Err(ConfigError::Status(response.status()));
+    }
+    let body = response
+        .text()
+        .await
+        .map_err(|err| ConfigError::Unreachable(err.to_string()))?;
+    Config::parse(&body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{
+        "livekit_url": "ws://127.0.0.1:7880",
+        "token_endpoint": "http://127.0.0.1:8787/api/livekit-token",
+        "supabase_url": "http://127.0.0.1:8787/",
+        "supabase_anon_key": "anon",
+        "log_level": "debug"
+    }"#;
+
+    fn with(field: &str, value: serde_json::Value) -> String {
+        let mut json: serde_json::Value = serde_json::from_str(GOOD).unwrap();
+        json[field] = value;
+        json.to_string()
+    }
+
+    fn without(field: &str) -> String {
+        let mut json: serde_json::Value = serde_json::from_str(GOOD).unwrap();
+        json.as_object_mut().unwrap().remove(field);
+        json.to_string()
+    }
+
+    #[test]
+    fn parses_a_complete_config_and_trims_the_supabase_slash() {
+        let config = Config::parse(GOOD).unwrap();
+        assert_eq!(config.livekit_url, "ws://127.0.0.1:7880");
+        assert_eq!(config.supabase_url, "http://127.0.0.1:8787");
+        assert_eq!(config.log_level, LogLevel::Debug);
+    }
+
+    #[test]
+    fn log_level_defaults_to_info() {
+        assert_eq!(Config::parse(&without("log_level")).unwrap().log_level, LogLevel::Info);
+    }
+
+    #[test]
+    fn each_missing_or_blank_field_is_named() {
+        for field in ["livekit_url", "token_endpoint", "supabase_url", "supabase_anon_key"] {
+            assert_eq!(Config::parse(&without(field)), Err(ConfigError::Missing(field)));
+            assert_eq!(Config::parse(&with(field, "  ".into())), Err(ConfigError::Missing(field)));
+        }
+    }
+
+    #[test]
+    fn urls_need_the_right_scheme_and_a_host() {
+        let cases = [
+            ("livekit_url", "http://127.0.0.1:7880"),
+            ("livekit_url", "wss://"),
+            ("token_endpoint", "ws://x/api"),
+            ("supabase_url", "127.0.0.1:8787"),
+        ];
+        for (field, value) in cases {
+            assert!(
+                matches!(Config::parse(&with(field, value.into())), Err(ConfigError::BadUrl { field: f, .. }) if f == field),
+                "{field} = {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_json_unknown_fields_and_bad_levels_are_malformed() {
+        for json in ["", "[]", "{", r#"{"livekit_url": 3}"#, &with("log_level", "loud".into()), &with("extra", 1.into())] {
+            assert!(matches!(Config::parse(json), Err(ConfigError::Malformed(_))), "{json}");
+        }
+    }
+
+    #[test]
+    fn messages_tell_the_reader_what_to_do() {
+        let message = ConfigError::Missing("livekit_url").to_string();
+        assert!(message.contains("livekit_url") && message.contains("config.json"));
+    }
+}

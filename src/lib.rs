@@ -1,0 +1,8 @@
+//! video-date: the browser client. See ARCHITECTURE.md for the map.
+
+pub mod app;
+pub mod components;
+pub mod config;
+pub mod livekit;
+pub mod logging;
+pub mod pages;

@@ -1,0 +1,11 @@
+use leptos::prelude::*;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    view! {
+        <section class="panel">
+            <h1>"video-date"</h1>
+            <p>"Open the link to your date, for example " <code>"/video-date/<date id>"</code> "."</p>
+        </section>
+    }
+}

@@ -1,0 +1,174 @@
+//! `cargo xtask <command>`: the README's commands.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use xtask::paths;
+use xtask::process::{command, describe, run, step_error, StepError};
+use xtask::setup;
+use xtask::stack::{Stack, StackOptions, DEV_PORTS, TEST_PORTS};
+
+const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release>
+  setup          install what is missing (idempotent)
+  dev            set up, build, start livekit-server + devserver + the app; Ctrl-C stops all
+  test           set up, then run the native, browser and e2e suites
+  build-release  set up, then build the release app into dist/";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "setup" => setup::run_all(),
+        "dev" => dev(),
+        "test" => test(),
+        "build-release" => setup::run_all().and_then(|()| build_app(Profile::Release)),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask {task}: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Profile {
+    Debug,
+    Release,
+}
+
+fn build_app(profile: Profile) -> Result<(), StepError> {
+    let mut trunk = command("trunk");
+    trunk.arg("build").arg("--dist").arg(paths::dist_dir());
+    if profile == Profile::Release {
+        trunk.arg("--release");
+    }
+    run("build-app", &mut trunk)
+}
+
+fn build_devserver() -> Result<(), StepError> {
+    run("build-devserver", command("cargo").args(["build", "--quiet", "--package", "devserver"]))
+}
+
+fn dev() -> Result<(), StepError> {
+    setup::run_all()?;
+    build_devserver()?;
+    build_app(Profile::Debug)?;
+    let mut stack = Stack::start(StackOptions {
+        ports: DEV_PORTS,
+        dist: Some(paths::dist_dir()),
+        chromedriver: false,
+        log_dir: None,
+    })?;
+    let app = stack.devserver_url();
+    println!();
+    println!("video-date is running:");
+    println!("  app             {app}/video-date/<date id>   (the devserver prints the seeded date id)");
+    println!("  livekit-server  {}", stack.livekit_url());
+    println!("  devserver       {app}   (token API, Supabase stand-in)");
+    println!("Sign in as alice@example.com or bob@example.com, password `password`; open a second window for the other one.");
+    println!("Press Ctrl-C to stop everything.");
+    let why = stack.wait_for_exit();
+    Err(step_error("dev", format!("{why}; stopped the rest")))
+}
+
+/// One suite's outcome, from the libtest `test result:` lines it printed.
+struct SuiteResult {
+    name: &'static str,
+    passed: u32,
+    failed: u32,
+    succeeded: bool,
+    seconds: f64,
+}
+
+fn test() -> Result<(), StepError> {
+    setup::run_all()?;
+    build_devserver()?;
+    let mut results = vec![run_suite(
+        "native",
+        command("cargo").args(["test", "--workspace", "--exclude", "e2e"]),
+    )?];
+    {
+        let stack = Stack::start(StackOptions {
+            ports: TEST_PORTS,
+            dist: None,
+            chromedriver: false,
+            log_dir: Some(paths::artifacts_dir().join("logs").join("browser")),
+        })?;
+        // No `-q`: it reaches the test runner as `--quiet`, which the runner rejects.
+        let mut browser = command("cargo");
+        browser
+            .args(["test", "--package", "video-date", "--target", "wasm32-unknown-unknown", "--tests"])
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+            .env("VIDEO_DATE_TEST_DEVSERVER", stack.devserver_url())
+            .env("VIDEO_DATE_TEST_LIVEKIT", stack.livekit_url());
+        results.push(run_suite("browser", &mut browser)?);
+    }
+    build_app(Profile::Release)?;
+    results.push(run_suite("e2e", command("cargo").args(["test", "--package", "e2e"]))?);
+
+    println!();
+    for r in &results {
+        let verdict = if r.succeeded && r.failed == 0 && r.passed > 0 { "ok" } else { "FAILED" };
+        println!("suite {:<8} {verdict:<6} {:>4} passed {:>3} failed  {:>6.1} s", r.name, r.passed, r.failed, r.seconds);
+    }
+    let bad: Vec<_> = results
+        .iter()
+        .filter(|r| !r.succeeded || r.failed > 0 || r.passed == 0)
+        .map(|r| r.name)
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(step_error("test", format!("failing or empty suites: {}", bad.join(", "))))
+    }
+}
+
+/// Runs a libtest-style suite, echoing its output and adding up its `test result:` lines.
+fn run_suite(name: &'static str, command: &mut Command) -> Result<SuiteResult, StepError> {
+    println!("==> suite {name}: {}", describe(command));
+    let started = Instant::now();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|err| step_error(name, format!("could not start `{}`: {err}", describe(command))))?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(counts) = line.strip_prefix("test result: ") {
+                passed += count_before(counts, " passed");
+                failed += count_before(counts, " failed");
+            }
+        }
+    }
+    let status = child.wait().map_err(|err| step_error(name, err.to_string()))?;
+    Ok(SuiteResult { name, passed, failed, succeeded: status.success(), seconds: started.elapsed().as_secs_f64() })
+}
+
+/// In "ok. 3 passed; 0 failed; …", the number before `label`.
+fn count_before(counts: &str, label: &str) -> u32 {
+    counts
+        .split(';')
+        .find_map(|part| part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ").strip_suffix(label))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_before;
+
+    #[test]
+    fn counts_come_from_libtest_result_lines() {
+        let line = "ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(count_before(line, " passed"), 12);
+        assert_eq!(count_before(line, " failed"), 0);
+        assert_eq!(count_before("FAILED. 3 passed; 2 failed; 0 ignored", " failed"), 2);
+    }
+}

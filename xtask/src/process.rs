@@ -1,0 +1,103 @@
+//! Running commands with the project's environment, and children that die with their owner.
+
+use std::fmt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus};
+
+use crate::paths;
+
+/// A failed step: which one, and the command that failed, so the reader can rerun it by hand.
+#[derive(Debug)]
+pub struct StepError {
+    pub step: String,
+    pub detail: String,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step `{}` failed: {}", self.step, self.detail)
+    }
+}
+
+impl std::error::Error for StepError {}
+
+pub fn step_error(step: &str, detail: impl Into<String>) -> StepError {
+    StepError { step: step.to_owned(), detail: detail.into() }
+}
+
+/// A command with our PATH and cargo target directory.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(paths::repo_root())
+        .env("PATH", paths::child_path())
+        .env("CARGO_TARGET_DIR", paths::target_dir())
+        .env("CHROMEDRIVER", paths::CHROMEDRIVER);
+    command
+}
+
+pub fn describe(command: &Command) -> String {
+    let args = command.get_args().map(|a| a.to_string_lossy().into_owned());
+    std::iter::once(command.get_program().to_string_lossy().into_owned())
+        .chain(args)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs to completion; a non-zero exit is a [`StepError`] naming the command.
+pub fn run(step: &str, command: &mut Command) -> Result<(), StepError> {
+    let status = status(step, command)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(step_error(step, format!("`{}` exited with {status}", describe(command))))
+    }
+}
+
+pub fn status(step: &str, command: &mut Command) -> Result<ExitStatus, StepError> {
+    command
+        .status()
+        .map_err(|err| step_error(step, format!("could not start `{}`: {err}", describe(command))))
+}
+
+/// The trimmed stdout of a command that succeeded, or `None`.
+pub fn output_of(program: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new(program).args(args).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// A child process that is killed and reaped when dropped, so no server outlives its test or Ctrl-C.
+pub struct ChildGuard {
+    pub name: &'static str,
+    child: Child,
+}
+
+impl ChildGuard {
+    pub fn spawn(name: &'static str, command: &mut Command) -> Result<Self, StepError> {
+        let child = command
+            .spawn()
+            .map_err(|err| step_error(name, format!("could not start `{}`: {err}", describe(command))))?;
+        Ok(ChildGuard { name, child })
+    }
+
+    /// `Some(status)` once the child has exited.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if self.exited().is_none() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,182 @@
+//! The idempotent set-up both README commands start with: installs only what is missing, outside the clone.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::paths;
+use crate::process::{command, output_of, run, step_error, StepError};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const LIVEKIT_SERVER_VERSION: &str = "1.13.5";
+const LIVEKIT_SERVER_MODULE: &str = "github.com/livekit/livekit-server/cmd/server";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The SDK bundle the Rust bindings import; generated, never committed.
+pub const LIVEKIT_BUNDLE: &str = "js/livekit-client.js";
+const LIVEKIT_ENTRY: &str = "js/livekit-client.entry.js";
+
+pub fn run_all() -> Result<(), StepError> {
+    let started = Instant::now();
+    std::fs::create_dir_all(paths::tools_bin())
+        .map_err(|err| step_error("cache", format!("cannot create {}: {err}", paths::tools_bin().display())))?;
+    wasm_target()?;
+    wasm_bindgen_cli()?;
+    trunk()?;
+    chromium()?;
+    npm_packages()?;
+    livekit_bundle()?;
+    livekit_server()?;
+    cargo_fetch()?;
+    println!("==> setup: everything present ({:.1} s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn announce(step: &str, what: &str) {
+    println!("==> setup {step}: {what}");
+}
+
+fn wasm_target() -> Result<(), StepError> {
+    let installed = output_of(Path::new("rustup"), &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    announce("wasm-target", "rustup target add wasm32-unknown-unknown");
+    run("wasm-target", Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The exact version in Cargo.lock: Trunk and the test runner refuse any other.
+pub fn wasm_bindgen_version() -> Result<String, StepError> {
+    let lock = std::fs::read_to_string(paths::repo_root().join("Cargo.lock"))
+        .map_err(|err| step_error("wasm-bindgen-cli", format!("cannot read Cargo.lock: {err}")))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err(step_error("wasm-bindgen-cli", "Cargo.lock has no wasm-bindgen package"))
+}
+
+fn wasm_bindgen_cli() -> Result<(), StepError> {
+    let version = wasm_bindgen_version()?;
+    let bin = paths::tools_bin().join("wasm-bindgen");
+    if output_of(&bin, &["--version"]).is_some_and(|v| v == format!("wasm-bindgen {version}"))
+        && paths::tools_bin().join("wasm-bindgen-test-runner").exists()
+    {
+        return Ok(());
+    }
+    announce("wasm-bindgen-cli", &format!("cargo install wasm-bindgen-cli {version} (about 4 minutes)"));
+    // No --locked: one of its locked dependencies is missing from the registry mirror.
+    cargo_install("wasm-bindgen-cli", &["wasm-bindgen-cli", "--version", &version])
+}
+
+fn trunk() -> Result<(), StepError> {
+    let bin = paths::tools_bin().join("trunk");
+    if output_of(&bin, &["--version"]).is_some_and(|v| v == format!("trunk {TRUNK_VERSION}")) {
+        return Ok(());
+    }
+    announce("trunk", &format!("cargo install trunk {TRUNK_VERSION} --locked (about 11 minutes)"));
+    cargo_install("trunk", &["trunk", "--version", TRUNK_VERSION, "--locked"])
+}
+
+fn cargo_install(step: &str, args: &[&str]) -> Result<(), StepError> {
+    let root = paths::tools_dir();
+    let mut install = Command::new("cargo");
+    install.arg("install").args(args).arg("--root").arg(&root);
+    // A private target dir keeps tool builds from invalidating the project's.
+    install.env("CARGO_TARGET_DIR", paths::cache_dir().join("tool-builds"));
+    run(step, &mut install)
+}
+
+fn chromium() -> Result<(), StepError> {
+    if Path::new(paths::CHROMIUM).exists() && Path::new(paths::CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    announce("chromium", "apt-get install -y chromium chromium-driver");
+    let sudo = !is_root();
+    let apt = |args: &[&str]| {
+        let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    let packages = ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"];
+    if run("chromium", &mut apt(&packages)).is_err() {
+        run("chromium", &mut apt(&["update"]))?;
+        run("chromium", &mut apt(&packages))?;
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    output_of(Path::new("id"), &["-u"]).is_some_and(|uid| uid == "0")
+}
+
+/// `npm ci` only when package-lock.json differs from what was last installed.
+fn npm_packages() -> Result<(), StepError> {
+    let root = paths::repo_root();
+    let lock = read(&root.join("package-lock.json"), "npm")?;
+    let stamp = root.join("node_modules").join(".video-date-installed-lock");
+    if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == lock) {
+        return Ok(());
+    }
+    announce("npm", "npm ci (livekit-client, esbuild, binaryen)");
+    run("npm", command("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    std::fs::write(&stamp, lock).map_err(|err| step_error("npm", format!("cannot write {}: {err}", stamp.display())))
+}
+
+/// Minifies the SDK to the names we bind; rewritten only when its bytes change, so cargo does not rebuild.
+fn livekit_bundle() -> Result<(), StepError> {
+    let root = paths::repo_root();
+    let fresh = paths::cache_dir().join("livekit-client.js");
+    run(
+        "livekit-bundle",
+        command(paths::node_bin().join("esbuild"))
+            .arg(LIVEKIT_ENTRY)
+            .args(["--bundle", "--format=esm", "--minify", "--target=es2020", "--legal-comments=none", "--log-level=warning"])
+            .arg(format!("--outfile={}", fresh.display())),
+    )?;
+    let bundle = read(&fresh, "livekit-bundle")?;
+    let target = root.join(LIVEKIT_BUNDLE);
+    if std::fs::read_to_string(&target).is_ok_and(|current| current == bundle) {
+        return Ok(());
+    }
+    announce("livekit-bundle", &format!("wrote {LIVEKIT_BUNDLE} ({} KB minified)", bundle.len() / 1024));
+    std::fs::write(&target, bundle).map_err(|err| step_error("livekit-bundle", format!("cannot write {LIVEKIT_BUNDLE}: {err}")))
+}
+
+fn livekit_server() -> Result<(), StepError> {
+    let bin = paths::livekit_server_bin();
+    if output_of(&bin, &["--version"]).is_some_and(|v| v.ends_with(LIVEKIT_SERVER_VERSION)) {
+        return Ok(());
+    }
+    announce("livekit-server", &format!("go install {LIVEKIT_SERVER_MODULE}@v{LIVEKIT_SERVER_VERSION} (several minutes)"));
+    let go_cache = paths::cache_dir().join("go");
+    let gobin = go_cache.join("bin");
+    run(
+        "livekit-server",
+        Command::new("go")
+            .args(["install", &format!("{LIVEKIT_SERVER_MODULE}@v{LIVEKIT_SERVER_VERSION}")])
+            .env("GOBIN", &gobin)
+            .env("GOPATH", &go_cache)
+            .env("GOMODCACHE", go_cache.join("mod"))
+            .env("GOCACHE", go_cache.join("build"))
+            .env("GOTOOLCHAIN", "local"),
+    )?;
+    // The module's main package is named `server`; give it a name that says what it is.
+    std::fs::rename(gobin.join("server"), &bin)
+        .map_err(|err| step_error("livekit-server", format!("cannot move the built binary to {}: {err}", bin.display())))
+}
+
+/// Trunk builds offline, so every crate must be downloaded first.
+fn cargo_fetch() -> Result<(), StepError> {
+    run("cargo-fetch", command("cargo").args(["fetch", "--quiet"]))
+}
+
+fn read(path: &Path, step: &str) -> Result<String, StepError> {
+    std::fs::read_to_string(path).map_err(|err| step_error(step, format!("cannot read {}: {err}", path.display())))
+}
