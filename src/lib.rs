@@ -6,3 +6,4 @@ pub mod config;
 pub mod livekit;
 pub mod logging;
 pub mod pages;
+pub mod token;

@@ -1,14 +1,26 @@
 //! `devserver`: the local backend the app runs against on one machine.
 
+mod auth;
+mod faults;
+mod seed;
+mod session;
+mod state;
+mod token_api;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use axum::http::{header, HeaderValue, Method};
-use axum::routing::get;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use clap::Parser;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
+
+use crate::state::{AppState, Settings};
 
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Local backend for video-date (dev and tests only)")]
@@ -19,6 +31,24 @@ struct Args {
     /// LiveKit server URL handed to the app.
     #[arg(long, env = "LIVEKIT_URL", default_value = "ws://127.0.0.1:7880")]
     livekit_url: String,
+    /// API key livekit-server was started with.
+    #[arg(long, env = "LIVEKIT_API_KEY", default_value = "devkey")]
+    livekit_key: String,
+    /// Its secret; tokens are signed with it.
+    #[arg(long, env = "LIVEKIT_API_SECRET", hide_env_values = true)]
+    livekit_secret: String,
+    /// Signs the dev sessions (Supabase's JWT secret).
+    #[arg(long, env = "DEVSERVER_JWT_SECRET", hide_env_values = true, default_value = "dev-jwt-secret-for-local-sessions-only")]
+    jwt_secret: String,
+    /// Lifetime of a session's access token, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    session_ttl: u64,
+    /// Lifetime of a LiveKit token, in seconds (LiveKit's SDKs default to 6 h).
+    #[arg(long, default_value_t = 6 * 3600)]
+    token_ttl: u64,
+    /// Enables the fault-injection API at /__faults (tests only).
+    #[arg(long)]
+    faults: bool,
     /// Directory of the built app (Trunk's `dist/`); without it only the API is served.
     #[arg(long, env = "DEVSERVER_DIST")]
     dist: Option<PathBuf>,
@@ -51,6 +81,7 @@ async fn main() {
         Some(dist) => println!("devserver: serving the app from {} at {base}/", dist.display()),
         None => println!("devserver: no --dist given, serving the API only"),
     }
+    print_seed(&base);
     let app = router(&args, &base);
     if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
         eprintln!("devserver: {err}");
@@ -66,13 +97,56 @@ fn router(args: &Args, base: &str) -> Router {
         "supabase_anon_key": args.anon_key,
         "log_level": args.app_log_level,
     });
-    let mut router = Router::new().route("/config.json", get(move || async move { Json(app_config) }));
+    let state = AppState::new(Settings {
+        livekit_url: args.livekit_url.clone(),
+        livekit_key: args.livekit_key.clone(),
+        livekit_secret: args.livekit_secret.clone(),
+        jwt_secret: args.jwt_secret.clone(),
+        anon_key: args.anon_key.clone(),
+        session_ttl_secs: args.session_ttl,
+        token_ttl_secs: args.token_ttl,
+        faults_enabled: args.faults,
+    });
+    let supabase = Router::new()
+        .route("/auth/v1/token", post(auth::token))
+        .route("/auth/v1/user", get(auth::user))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_apikey));
+    let mut router = Router::new()
+        .route("/config.json", get(move || async move { Json(app_config) }))
+        .route("/api/livekit-token", get(token_api::livekit_token))
+        .merge(supabase);
+    if args.faults {
+        router = router.route("/__faults", post(faults::add).delete(faults::clear).get(faults::report));
+    }
+    let mut router = router.with_state(state);
     if let Some(dist) = &args.dist {
         // A client-side route such as /video-date/42 is answered with the app itself.
         let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
         router = router.fallback_service(spa);
     }
     router.layer(loopback_cors())
+}
+
+/// Supabase's gateway refuses requests without the project's key; so do we.
+async fn require_apikey(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let from_header = request.headers().get("apikey").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let from_query = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("apikey=")).map(str::to_owned));
+    if from_header.or(from_query).as_deref() == Some(state.settings.anon_key.as_str()) {
+        next.run(request).await
+    } else {
+        (StatusCode::UNAUTHORIZED, Json(serde_json::json!({"message": "No API key found in request"}))).into_response()
+    }
+}
+
+fn print_seed(base: &str) {
+    println!("devserver: seeded people (password `{}`):", seed::PASSWORD);
+    for user in seed::USERS {
+        println!("  {:<20} id {}", user.email, user.id);
+    }
+    println!("devserver: seeded date between alice and bob: {base}/video-date/{}", seed::DATE_ID);
 }
 
 /// The wasm test runner serves its page from another loopback port, so loopback origins may call us.

@@ -10,6 +10,7 @@ pub fn start_stack() -> Result<Stack, xtask::process::StepError> {
     Stack::start(StackOptions {
         ports: TEST_PORTS,
         dist: Some(xtask::paths::dist_dir()),
+        faults: true,
         chromedriver: true,
         log_dir: Some(xtask::paths::artifacts_dir().join("logs").join("e2e")),
     })

@@ -1,4 +1,9 @@
 //! Helpers shared by the browser tests.
+// Each test binary compiles this module and uses a different part of it.
+#![allow(dead_code)]
+
+pub mod devserver;
+pub mod log_capture;
 
 use std::time::Duration;
 

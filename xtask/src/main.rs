@@ -62,6 +62,7 @@ fn dev() -> Result<(), StepError> {
     let mut stack = Stack::start(StackOptions {
         ports: DEV_PORTS,
         dist: Some(paths::dist_dir()),
+        faults: false,
         chromedriver: false,
         log_dir: None,
     })?;
@@ -97,6 +98,7 @@ fn test() -> Result<(), StepError> {
         let stack = Stack::start(StackOptions {
             ports: TEST_PORTS,
             dist: None,
+            faults: true,
             chromedriver: false,
             log_dir: Some(paths::artifacts_dir().join("logs").join("browser")),
         })?;

@@ -35,6 +35,8 @@ pub struct StackOptions {
     pub ports: Ports,
     /// Serve the built app from this directory.
     pub dist: Option<PathBuf>,
+    /// Enable the devserver's fault-injection API (tests only).
+    pub faults: bool,
     pub chromedriver: bool,
     /// `None` lets servers write to this terminal (dev); `Some(dir)` writes one log file per server (tests).
     pub log_dir: Option<PathBuf>,
@@ -144,6 +146,9 @@ fn start_devserver(options: &StackOptions) -> Result<ChildGuard, StepError> {
         .env("LIVEKIT_API_SECRET", LIVEKIT_API_SECRET);
     if let Some(dist) = &options.dist {
         command.arg("--dist").arg(dist);
+    }
+    if options.faults {
+        command.arg("--faults");
     }
     spawn_and_wait("devserver", command, options, options.ports.devserver)
 }

@@ -1,0 +1,117 @@
+//! `GET /api/livekit-token?room=&username=`: LiveKit tokens for the two people of a date, minted with
+//! LiveKit's own Rust server SDK. Tokens and sessions are never logged.
+
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use livekit_api::access_token::{AccessToken, VideoGrants};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::faults::TokenFault;
+use crate::seed;
+use crate::session;
+use crate::state::{AppState, Settings};
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    room: Option<String>,
+    username: Option<String>,
+}
+
+pub async fn livekit_token(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<TokenQuery>) -> Response {
+    let settings = state.settings.clone();
+    let Some(session) = session::from_bearer(&headers, &settings.jwt_secret) else {
+        return refuse(StatusCode::UNAUTHORIZED, "sign in first: no valid session");
+    };
+    let (Some(room), Some(username)) = (query.room, query.username) else {
+        return refuse(StatusCode::BAD_REQUEST, "room and username are required");
+    };
+    if username != session.sub {
+        tracing::info!(user = %session.sub, asked_for = %username, "token refused: not the session's user");
+        return refuse(StatusCode::FORBIDDEN, "username is not the signed-in user");
+    }
+    if state.date_for_room(&room, &username).is_none() {
+        tracing::info!(user = %username, room = %room, "token refused: not in this date");
+        return refuse(StatusCode::FORBIDDEN, "you are not in the date of this room");
+    }
+    let fault = if settings.faults_enabled {
+        state.faults.lock().unwrap_or_else(|p| p.into_inner()).next_token_fault()
+    } else {
+        None
+    };
+    let user = seed::user_by_id(&username);
+    let name = user.map_or("guest", |u| u.name);
+    let token = match fault {
+        None => mint(&settings, &settings.livekit_secret, &username, name, &room),
+        Some(fault) => {
+            tracing::info!(user = %username, room = %room, ?fault, "token request answered with a fault");
+            match fault {
+                TokenFault::Status { status, body } => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                    return (status, body).into_response();
+                }
+                TokenFault::MalformedJson => return (StatusCode::OK, "{\"token\": ").into_response(),
+                TokenFault::NoToken => return Json(json!({"serverUrl": settings.livekit_url})).into_response(),
+                TokenFault::Expired => expired(&settings, &username, &room),
+                TokenFault::OtherRoom => mint(&settings, &settings.livekit_secret, &username, name, "some-other-room"),
+                TokenFault::WrongSecret => {
+                    mint(&settings, "not-the-livekit-secret-at-all-0123456789", &username, name, &room)
+                }
+                TokenFault::Delay { ms } => {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    mint(&settings, &settings.livekit_secret, &username, name, &room)
+                }
+            }
+        }
+    };
+    match token {
+        Ok(token) => {
+            tracing::info!(user = %username, room = %room, "token issued");
+            Json(json!({"token": token, "serverUrl": settings.livekit_url})).into_response()
+        }
+        Err(err) => {
+            tracing::error!(%err, "token minting failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "token minting failed")
+        }
+    }
+}
+
+fn mint(settings: &Settings, secret: &str, identity: &str, name: &str, room: &str) -> Result<String, String> {
+    AccessToken::with_api_key(&settings.livekit_key, secret)
+        .with_identity(identity)
+        .with_name(name)
+        .with_ttl(Duration::from_secs(settings.token_ttl_secs))
+        .with_grants(VideoGrants {
+            room_join: true,
+            room: room.to_owned(),
+            can_publish: Some(true),
+            can_subscribe: Some(true),
+            can_publish_data: Some(true),
+            ..Default::default()
+        })
+        .to_jwt()
+        .map_err(|err| err.to_string())
+}
+
+/// The SDK cannot mint a token that is already expired, so this one is signed by hand with the same claims.
+fn expired(settings: &Settings, identity: &str, room: &str) -> Result<String, String> {
+    let now = session::now();
+    let claims = json!({
+        "iss": settings.livekit_key, "sub": identity, "nbf": now - 7200, "exp": now - 3600,
+        "video": {"roomJoin": true, "room": room, "canPublish": true, "canSubscribe": true},
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(settings.livekit_secret.as_bytes()),
+    )
+    .map_err(|err| err.to_string())
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({"error": message}))).into_response()
+}

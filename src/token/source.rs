@@ -1,0 +1,220 @@
+//! Where tokens come from: the token endpoint (cached, refreshed ahead of expiry) or a token already in hand.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use gloo_timers::callback::Timeout;
+
+use super::claims::Expectations;
+use super::error::TokenError;
+use super::redact::{sanitize_excerpt, Secret};
+use super::response::{validate_response, IssuedToken};
+
+/// The two kinds of token source the connect routine uses.
+pub enum TokenSource {
+    /// Fetches from the configured endpoint (first attempt, and the forced refetch after an auth error).
+    Endpoint(Rc<EndpointSource>),
+    /// A token already fetched and checked: the retry connects with exactly this one.
+    Fixed(IssuedToken),
+}
+
+impl TokenSource {
+    pub async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
+        match self {
+            TokenSource::Endpoint(source) => source.fetch(force).await,
+            TokenSource::Fixed(issued) => Ok(issued.clone()),
+        }
+    }
+}
+
+/// Settings of an [`EndpointSource`].
+#[derive(Debug, Clone)]
+pub struct EndpointSourceOptions {
+    pub endpoint: String,
+    pub expected: Expectations,
+    /// The signed-in user's session token, sent as `Authorization: Bearer`.
+    pub access_token: Secret,
+    /// The request is aborted after this long.
+    pub timeout: Duration,
+    /// A cached token is reused until this long before it expires, and refreshed then.
+    pub refresh_margin: Duration,
+}
+
+impl EndpointSourceOptions {
+    pub fn new(endpoint: impl Into<String>, expected: Expectations, access_token: Secret) -> Self {
+        EndpointSourceOptions {
+            endpoint: endpoint.into(),
+            expected,
+            access_token,
+            timeout: Duration::from_secs(10),
+            refresh_margin: Duration::from_secs(120),
+        }
+    }
+}
+
+pub struct EndpointSource {
+    options: RefCell<EndpointSourceOptions>,
+    cache: RefCell<Option<IssuedToken>>,
+    requests: Cell<u32>,
+}
+
+impl EndpointSource {
+    pub fn new(options: EndpointSourceOptions) -> Rc<Self> {
+        Rc::new(EndpointSource { options: RefCell::new(options), cache: RefCell::new(None), requests: Cell::new(0) })
+    }
+
+    /// How many HTTP requests this source has made.
+    pub fn requests(&self) -> u32 {
+        self.requests.get()
+    }
+
+    /// A refreshed session: later requests use the new access token.
+    pub fn set_access_token(&self, access_token: Secret) {
+        self.options.borrow_mut().access_token = access_token;
+    }
+
+    /// The cached token while it is fresh, unless `force`; otherwise a new one from the endpoint.
+    pub async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
+        if !force {
+            if let Some(cached) = self.fresh_cached() {
+                tracing::debug!(expires_at = cached.token.expires_at(), "token reused from cache");
+                return Ok(cached);
+            }
+        }
+        self.requests.set(self.requests.get() + 1);
+        let options = self.options.borrow().clone();
+        let started = js_sys::Date::now();
+        let result = request(&options).await;
+        let elapsed_ms = (js_sys::Date::now() - started).round();
+        match &result {
+            Ok(issued) => {
+                tracing::info!(room = %options.expected.room, force, elapsed_ms, expires_at = issued.token.expires_at(), "token fetched");
+                *self.cache.borrow_mut() = Some(issued.clone());
+            }
+            Err(err) => {
+                tracing::warn!(room = %options.expected.room, force, elapsed_ms, kind = err.kind(), "token fetch failed: {err}");
+                self.cache.borrow_mut().take();
+            }
+        }
+        result
+    }
+
+    fn fresh_cached(&self) -> Option<IssuedToken> {
+        let margin = self.options.borrow().refresh_margin.as_secs() as i64;
+        self.cache.borrow().clone().filter(|cached| cached.token.expires_at() - margin > now_secs())
+    }
+
+    /// Keeps the cached token fresh: replaces it `refresh_margin` before it expires, for as long as the
+    /// returned handle lives. Dropping the handle cancels the timer.
+    pub fn keep_fresh(self: &Rc<Self>) -> RefreshHandle {
+        let handle = RefreshHandle { timer: Rc::new(RefCell::new(None)) };
+        schedule_refresh(Rc::downgrade(self), Rc::downgrade(&handle.timer));
+        handle
+    }
+}
+
+/// Cancels the proactive refresh when dropped.
+pub struct RefreshHandle {
+    timer: Rc<RefCell<Option<Timeout>>>,
+}
+
+impl RefreshHandle {
+    /// Whether a refresh is scheduled (false after a refresh failed for good or no token is cached).
+    pub fn is_scheduled(&self) -> bool {
+        self.timer.borrow().is_some()
+    }
+}
+
+impl Drop for RefreshHandle {
+    fn drop(&mut self) {
+        self.timer.borrow_mut().take();
+    }
+}
+
+/// When a refresh fails, try again this much later (the cached token may still have time left).
+const REFRESH_RETRY: Duration = Duration::from_secs(30);
+
+fn schedule_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Timeout>>>) {
+    let Some(strong_source) = source.upgrade() else { return };
+    let Some(cached) = strong_source.cache.borrow().clone() else {
+        if let Some(slot) = slot.upgrade() {
+            slot.borrow_mut().take();
+        }
+        return;
+    };
+    let margin = strong_source.options.borrow().refresh_margin.as_secs() as i64;
+    let due_in = (cached.token.expires_at() - margin - now_secs()).max(0);
+    drop(strong_source);
+    arm_refresh(source, slot, u32::try_from(due_in.saturating_mul(1000)).unwrap_or(u32::MAX));
+}
+
+/// One refresh after `delay_ms`; then the next is scheduled from the new token, or retried after a
+/// transient failure. A refusal (signed out, not in the date) stops it: retrying cannot help.
+fn arm_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Timeout>>>, delay_ms: u32) {
+    let Some(strong_slot) = slot.upgrade() else { return };
+    let timeout = Timeout::new(delay_ms, move || {
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(source_now) = source.upgrade() else { return };
+            if slot.upgrade().is_none() {
+                return;
+            }
+            let outcome = source_now.fetch(true).await;
+            drop(source_now);
+            match outcome {
+                Ok(_) => schedule_refresh(source, slot),
+                Err(TokenError::Unauthorized | TokenError::NotInThisDate) => {
+                    if let Some(slot) = slot.upgrade() {
+                        slot.borrow_mut().take();
+                    }
+                }
+                Err(_) => arm_refresh(source, slot, REFRESH_RETRY.as_millis() as u32),
+            }
+        });
+    });
+    *strong_slot.borrow_mut() = Some(timeout);
+}
+
+fn now_secs() -> i64 {
+    (js_sys::Date::now() / 1000.0).floor() as i64
+}
+
+/// Aborts the fetch when dropped: leaving the page mid-request cancels it rather than leaving it running.
+struct AbortOnDrop(web_sys::AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenError> {
+    let controller = web_sys::AbortController::new().map_err(|_| TokenError::Network("no AbortController".into()))?;
+    let timed_out = Rc::new(Cell::new(false));
+    let _deadline = Timeout::new(options.timeout.as_millis() as u32, {
+        let controller = controller.clone();
+        let timed_out = timed_out.clone();
+        move || {
+            timed_out.set(true);
+            controller.abort();
+        }
+    });
+    let _cancel_on_drop = AbortOnDrop(controller.clone());
+    let failed = |err: gloo_net::Error| {
+        if timed_out.get() {
+            TokenError::Timeout { after_ms: options.timeout.as_millis() as u32 }
+        } else {
+            TokenError::Network(sanitize_excerpt(&err.to_string(), &[&options.access_token]))
+        }
+    };
+    let response = gloo_net::http::Request::get(&options.endpoint)
+        .query([("room", options.expected.room.as_str()), ("username", options.expected.identity.as_str())])
+        .header("Authorization", &format!("Bearer {}", options.access_token.expose()))
+        .abort_signal(Some(&controller.signal()))
+        .send()
+        .await
+        .map_err(failed)?;
+    let status = response.status();
+    let body = response.text().await.map_err(failed)?;
+    validate_response(status, &body, &options.expected, now_secs(), &[&options.access_token])
+}

@@ -1,0 +1,55 @@
+//! The devserver the test command started (with `--faults`): sessions, and fault injection.
+
+use gloo_net::http::Request;
+use serde_json::Value;
+use video_date::token::Secret;
+
+/// Set by `cargo xtask test`; the default matches its test ports.
+pub const DEVSERVER: &str = match option_env!("VIDEO_DATE_TEST_DEVSERVER") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8797",
+};
+pub const LIVEKIT: &str = match option_env!("VIDEO_DATE_TEST_LIVEKIT") {
+    Some(url) => url,
+    None => "ws://127.0.0.1:7890",
+};
+pub const ANON_KEY: &str = "dev-anon-key";
+pub const ALICE: &str = "alice@example.com";
+pub const CAROL: &str = "carol@example.com";
+pub const DATE_ROOM: &str = "video-date-d47e0000-0000-4000-8000-000000000001";
+
+pub struct Session {
+    pub user_id: String,
+    pub access_token: Secret,
+}
+
+pub async fn sign_in(email: &str) -> Session {
+    let response = Request::post(&format!("{DEVSERVER}/auth/v1/token?grant_type=password"))
+        .header("apikey", ANON_KEY)
+        .json(&serde_json::json!({"email": email, "password": "password"}))
+        .unwrap()
+        .send()
+        .await
+        .expect("the devserver answers (started by `cargo xtask test`)");
+    assert_eq!(response.status(), 200, "sign in as {email}");
+    let body: Value = response.json().await.unwrap();
+    Session {
+        user_id: body["user"]["id"].as_str().unwrap().to_owned(),
+        access_token: Secret::new(body["access_token"].as_str().unwrap()),
+    }
+}
+
+pub async fn add_token_fault(fault: Value, count: usize) {
+    let response = Request::post(&format!("{DEVSERVER}/__faults"))
+        .json(&serde_json::json!({"token": fault, "count": count}))
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "fault accepted");
+}
+
+pub async fn clear_faults() {
+    let response = Request::delete(&format!("{DEVSERVER}/__faults")).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+}
