@@ -28,6 +28,8 @@ pub enum TokenFault {
     OtherRoom,
     /// A token signed with the wrong secret: it looks fine, and livekit-server rejects it with 401.
     WrongSecret,
+    /// A valid token, but naming this server URL (a server that is not running, for instance).
+    ServerUrl { url: String },
     /// Wait this long, then answer normally.
     Delay { ms: u64 },
 }

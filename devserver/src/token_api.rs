@@ -45,6 +45,7 @@ pub async fn livekit_token(State(state): State<AppState>, headers: HeaderMap, Qu
     };
     let user = seed::user_by_id(&username);
     let name = user.map_or("guest", |u| u.name);
+    let mut server_url = settings.livekit_url.clone();
     let token = match fault {
         None => mint(&settings, &settings.livekit_secret, &username, name, &room),
         Some(fault) => {
@@ -61,6 +62,10 @@ pub async fn livekit_token(State(state): State<AppState>, headers: HeaderMap, Qu
                 TokenFault::WrongSecret => {
                     mint(&settings, "not-the-livekit-secret-at-all-0123456789", &username, name, &room)
                 }
+                TokenFault::ServerUrl { url } => {
+                    server_url = url;
+                    mint(&settings, &settings.livekit_secret, &username, name, &room)
+                }
                 TokenFault::Delay { ms } => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                     mint(&settings, &settings.livekit_secret, &username, name, &room)
@@ -71,7 +76,7 @@ pub async fn livekit_token(State(state): State<AppState>, headers: HeaderMap, Qu
     match token {
         Ok(token) => {
             tracing::info!(user = %username, room = %room, "token issued");
-            Json(json!({"token": token, "serverUrl": settings.livekit_url})).into_response()
+            Json(json!({"token": token, "serverUrl": server_url})).into_response()
         }
         Err(err) => {
             tracing::error!(%err, "token minting failed");

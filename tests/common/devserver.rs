@@ -53,3 +53,19 @@ pub async fn clear_faults() {
     let response = Request::delete(&format!("{DEVSERVER}/__faults")).send().await.unwrap();
     assert_eq!(response.status(), 204);
 }
+
+/// How many token requests the devserver has answered since it started.
+pub async fn token_requests() -> u64 {
+    let report: Value = Request::get(&format!("{DEVSERVER}/__faults")).send().await.unwrap().json().await.unwrap();
+    report["token_requests"].as_u64().unwrap()
+}
+
+/// An endpoint token source for `session` in the seeded date's room.
+pub fn token_source(session: &Session) -> std::rc::Rc<video_date::token::EndpointSource> {
+    use video_date::token::{EndpointSource, EndpointSourceOptions, Expectations};
+    EndpointSource::new(EndpointSourceOptions::new(
+        format!("{DEVSERVER}/api/livekit-token"),
+        Expectations { room: DATE_ROOM.to_owned(), identity: session.user_id.clone() },
+        session.access_token.clone(),
+    ))
+}

@@ -1,0 +1,76 @@
+//! The connect routine against the real livekit-server: one retry with a fresh token on an auth error,
+//! never a third attempt, and no retry for anything else.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::devserver::{self, ALICE, LIVEKIT};
+use serde_json::json;
+use video_date::livekit::{connect, ConnectError, ConnectFailure, ConnectionState, Connected, FailureCause, Room, RoomOptions};
+use video_date::token::TokenError;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Signs alice in with a clean fault queue, and counts token requests from here on.
+async fn alice() -> (std::rc::Rc<video_date::token::EndpointSource>, u64) {
+    devserver::clear_faults().await;
+    let session = devserver::sign_in(ALICE).await;
+    (devserver::token_source(&session), devserver::token_requests().await)
+}
+
+#[wasm_bindgen_test]
+async fn a_valid_token_connects_and_publishes_the_camera() {
+    let (source, _) = alice().await;
+    let room = Room::new(RoomOptions::default());
+    assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 1 }));
+    assert_eq!(room.state(), Some(ConnectionState::Connected));
+    room.set_camera_enabled(true).await.expect("the fake camera publishes");
+    assert!(room.is_camera_enabled());
+    room.disconnect().await;
+    assert_eq!(room.state(), Some(ConnectionState::Disconnected));
+}
+
+#[wasm_bindgen_test]
+async fn a_rejected_token_is_retried_once_with_a_fresh_one() {
+    let (source, before) = alice().await;
+    devserver::add_token_fault(json!({"kind": "wrong_secret"}), 1).await;
+    let room = Room::new(RoomOptions::default());
+    assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 2 }));
+    assert_eq!(source.requests(), 2);
+    assert_eq!(devserver::token_requests().await - before, 2, "exactly two token fetches reached the server");
+    room.disconnect().await;
+}
+
+#[wasm_bindgen_test]
+async fn tokens_that_keep_failing_give_up_after_two_attempts() {
+    let (source, before) = alice().await;
+    devserver::add_token_fault(json!({"kind": "wrong_secret"}), 5).await;
+    let room = Room::new(RoomOptions::default());
+    let failure = connect(&room, &source, LIVEKIT).await.unwrap_err();
+    assert_eq!(failure, ConnectFailure { attempts: 2, cause: FailureCause::Connect(ConnectError::Auth) });
+    assert_eq!(devserver::token_requests().await - before, 2, "never a third token");
+    assert_eq!(room.state(), Some(ConnectionState::Disconnected));
+}
+
+#[wasm_bindgen_test]
+async fn a_stopped_server_is_unreachable_and_not_retried_with_a_new_token() {
+    let (source, before) = alice().await;
+    // Nothing listens on port 9: the SDK's WebSocket and its validate request are both refused.
+    devserver::add_token_fault(json!({"kind": "server_url", "url": "ws://127.0.0.1:9"}), 1).await;
+    let room = Room::new(RoomOptions::default());
+    let failure = connect(&room, &source, LIVEKIT).await.unwrap_err();
+    assert_eq!(failure, ConnectFailure { attempts: 1, cause: FailureCause::Connect(ConnectError::Unreachable) });
+    assert_eq!(devserver::token_requests().await - before, 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_token_for_another_room_is_refused_before_connecting() {
+    let (source, _) = alice().await;
+    devserver::add_token_fault(json!({"kind": "other_room"}), 1).await;
+    let room = Room::new(RoomOptions::default());
+    let failure = connect(&room, &source, LIVEKIT).await.unwrap_err();
+    assert_eq!(failure.attempts, 0);
+    assert!(matches!(failure.cause, FailureCause::Token(TokenError::WrongRoom { .. })), "{failure:?}");
+    assert_eq!(room.state(), Some(ConnectionState::Disconnected));
+}
