@@ -1,46 +1,56 @@
-//! The app shell: loads the config once, then routes.
+//! The app shell: loads the config once, then shows the page for the current path.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos::task::spawn_local_scoped_with_cancellation;
 
 use crate::components::error_panel::ErrorPanel;
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigError};
 use crate::logging;
 use crate::pages::{home::Home, not_found::NotFound, video_date::VideoDatePage};
+use crate::routes::Route;
 
 /// Root element id; the e2e smoke test and the stylesheet look for it.
 pub const ROOT_ID: &str = "app";
 
+#[derive(Debug, Clone)]
+enum ConfigState {
+    Loading,
+    Ready(Config),
+    Failed(ConfigError),
+}
+
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(config::load);
+    let state = RwSignal::new(ConfigState::Loading);
+    spawn_local_scoped_with_cancellation(async move {
+        let loaded = config::load().await;
+        state.set(match loaded {
+            Ok(config) => ConfigState::Ready(config),
+            Err(err) => ConfigState::Failed(err),
+        });
+    });
+    let route = Route::from_path(&window().location().pathname().unwrap_or_default());
     view! {
         <main id=ROOT_ID class="app">
-            <Suspense fallback=|| view! { <p class="status" role="status">"Loading settings…"</p> }>
-                {move || Suspend::new(async move {
-                    match config.await {
-                        Ok(config) => view! { <ConfiguredApp config/> }.into_any(),
-                        Err(err) => view! { <ErrorPanel title="This page can't start" message=err.to_string()/> }
-                            .into_any(),
-                    }
-                })}
-            </Suspense>
+            {move || match state.get() {
+                ConfigState::Loading => view! { <p class="status" role="status">"Loading settings…"</p> }.into_any(),
+                ConfigState::Failed(err) => {
+                    view! { <ErrorPanel title="This page can't start" message=err.to_string()/> }.into_any()
+                }
+                ConfigState::Ready(config) => view! { <Configured config route=route.clone()/> }.into_any(),
+            }}
         </main>
     }
 }
 
 #[component]
-fn ConfiguredApp(config: Config) -> impl IntoView {
+fn Configured(config: Config, route: Route) -> impl IntoView {
     logging::init(config.log_level);
     tracing::info!(livekit_url = %config.livekit_url, "config loaded");
     provide_context(config);
-    view! {
-        <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=Home/>
-                <Route path=path!("/video-date/:date_id") view=VideoDatePage/>
-            </Routes>
-        </Router>
+    match route {
+        Route::Home => view! { <Home/> }.into_any(),
+        Route::VideoDate { date_id } => view! { <VideoDatePage date_id/> }.into_any(),
+        Route::NotFound => view! { <NotFound/> }.into_any(),
     }
 }

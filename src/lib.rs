@@ -6,4 +6,5 @@ pub mod config;
 pub mod livekit;
 pub mod logging;
 pub mod pages;
+pub mod routes;
 pub mod token;

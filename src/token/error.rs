@@ -33,7 +33,7 @@ pub enum TokenError {
     WrongRoom { expected: String, found: Option<String> },
     #[error("The pass is for a different person than you. Sign in again; if it keeps happening, tell whoever runs this site.")]
     WrongIdentity { expected: String, found: Option<String> },
-    #[error("The video service did not answer within {:.1} s. Check your connection and try again.", f64::from(*after_ms) / 1000.0)]
+    #[error("The video service did not answer within {} ms. Check your connection and try again.", after_ms)]
     Timeout { after_ms: u32 },
     #[error("The video service could not be reached ({0}). Check your connection and try again.")]
     Network(String),
