@@ -6,7 +6,7 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 use crate::components::error_panel::ErrorPanel;
 use crate::config::{self, Config, ConfigError};
 use crate::logging;
-use crate::pages::{home::Home, not_found::NotFound, video_date::VideoDatePage};
+use crate::pages::{home::Home, not_found::NotFound, sign_in::SignIn, video_date::VideoDatePage};
 use crate::routes::Route;
 
 /// Root element id; the e2e smoke test and the stylesheet look for it.
@@ -29,7 +29,8 @@ pub fn App() -> impl IntoView {
             Err(err) => ConfigState::Failed(err),
         });
     });
-    let route = Route::from_path(&window().location().pathname().unwrap_or_default());
+    let location = window().location();
+    let route = Route::from_location(&location.pathname().unwrap_or_default(), &location.search().unwrap_or_default());
     view! {
         <main id=ROOT_ID class="app">
             {move || match state.get() {
@@ -51,6 +52,7 @@ fn Configured(config: Config, route: Route) -> impl IntoView {
     match route {
         Route::Home => view! { <Home/> }.into_any(),
         Route::VideoDate { date_id } => view! { <VideoDatePage date_id/> }.into_any(),
+        Route::SignIn { next } => view! { <SignIn next/> }.into_any(),
         Route::NotFound => view! { <NotFound/> }.into_any(),
     }
 }

@@ -5,6 +5,8 @@ pub mod components;
 pub mod config;
 pub mod livekit;
 pub mod logging;
+pub mod media;
 pub mod pages;
 pub mod routes;
+pub mod supabase;
 pub mod token;

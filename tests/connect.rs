@@ -25,7 +25,7 @@ async fn a_valid_token_connects_and_publishes_the_camera() {
     let room = Room::new(RoomOptions::default());
     assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 1 }));
     assert_eq!(room.state(), Some(ConnectionState::Connected));
-    room.set_camera_enabled(true).await.expect("the fake camera publishes");
+    room.set_camera_enabled(true, None).await.expect("the fake camera publishes");
     assert!(room.is_camera_enabled());
     room.disconnect().await;
     assert_eq!(room.state(), Some(ConnectionState::Disconnected));

@@ -1,1 +1,3 @@
 pub mod error_panel;
+pub mod live_region;
+pub mod pre_join;

@@ -65,12 +65,26 @@ impl Room {
         EventSubscription::new(&self.inner, Rc::new(handler))
     }
 
-    pub async fn set_camera_enabled(&self, enabled: bool) -> Result<(), MediaDeviceFailure> {
-        media_result(JsFuture::from(self.inner.local_participant().set_camera_enabled(enabled)).await)
+    /// Turns the camera on (the given device, or the default) or off.
+    pub async fn set_camera_enabled(&self, enabled: bool, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
+        let options = capture_options(device_id);
+        media_result(JsFuture::from(self.inner.local_participant().set_camera_enabled(enabled, &options)).await)
     }
 
-    pub async fn set_microphone_enabled(&self, enabled: bool) -> Result<(), MediaDeviceFailure> {
-        media_result(JsFuture::from(self.inner.local_participant().set_microphone_enabled(enabled)).await)
+    pub async fn set_microphone_enabled(&self, enabled: bool, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
+        let options = capture_options(device_id);
+        media_result(JsFuture::from(self.inner.local_participant().set_microphone_enabled(enabled, &options)).await)
+    }
+
+    /// Switches a live call to another camera (`"videoinput"`) or microphone (`"audioinput"`).
+    pub async fn switch_device(&self, kind: &str, device_id: &str) -> bool {
+        JsFuture::from(self.inner.switch_active_device(kind, device_id)).await.is_ok()
+    }
+
+    /// Shows the local camera in `element`; false while no camera track is published.
+    pub fn attach_local_camera(&self, element: &web_sys::HtmlMediaElement) -> bool {
+        let track = self.inner.local_participant().get_track_publication("camera").and_then(|p| p.track());
+        track.map(|track| track.attach(element)).is_some()
     }
 
     pub fn is_camera_enabled(&self) -> bool {
@@ -108,6 +122,14 @@ impl Drop for Room {
 
 fn media_result(result: Result<JsValue, JsValue>) -> Result<(), MediaDeviceFailure> {
     result.map(drop).map_err(|err| MediaDeviceFailure::from_error_name(&error_name(&err)))
+}
+
+fn capture_options(device_id: Option<&str>) -> JsValue {
+    device_id.map_or(JsValue::UNDEFINED, |id| {
+        let options = Object::new();
+        set(&options, "deviceId", &id.into());
+        options.into()
+    })
 }
 
 fn set(object: &Object, key: &str, value: &JsValue) {

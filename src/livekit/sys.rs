@@ -39,9 +39,6 @@ extern "C" {
     #[wasm_bindgen(method, js_name = switchActiveDevice)]
     pub fn switch_active_device(this: &Room, kind: &str, device_id: &str) -> Promise;
 
-    #[wasm_bindgen(static_method_of = Room, js_name = getLocalDevices)]
-    pub fn get_local_devices(kind: &str, request_permissions: bool) -> Promise;
-
     #[wasm_bindgen(method)]
     pub fn on(this: &Room, event: &str, listener: &Function) -> Room;
 
@@ -59,11 +56,21 @@ extern "C" {
     #[wasm_bindgen(extends = Participant)]
     pub type LocalParticipant;
 
+    /// `options` is a capture-options object (`{deviceId}`) or `undefined`.
     #[wasm_bindgen(method, js_name = setCameraEnabled)]
-    pub fn set_camera_enabled(this: &LocalParticipant, enabled: bool) -> Promise;
+    pub fn set_camera_enabled(this: &LocalParticipant, enabled: bool, options: &JsValue) -> Promise;
 
     #[wasm_bindgen(method, js_name = setMicrophoneEnabled)]
-    pub fn set_microphone_enabled(this: &LocalParticipant, enabled: bool) -> Promise;
+    pub fn set_microphone_enabled(this: &LocalParticipant, enabled: bool, options: &JsValue) -> Promise;
+
+    /// `source` is a `Track.Source` string such as `"camera"`.
+    #[wasm_bindgen(method, js_name = getTrackPublication)]
+    pub fn get_track_publication(this: &LocalParticipant, source: &str) -> Option<TrackPublication>;
+
+    pub type TrackPublication;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn track(this: &TrackPublication) -> Option<Track>;
 
     #[wasm_bindgen(method, getter, js_name = isCameraEnabled)]
     pub fn is_camera_enabled(this: &LocalParticipant) -> bool;

@@ -1,0 +1,138 @@
+//! Pre-join: camera and microphone preview, device pickers, mute toggles, and a clear screen when the
+//! devices can't be used, with a way to try again.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped_with_cancellation;
+
+use crate::livekit::MediaDeviceFailure;
+use crate::media::{list_devices, open_preview, Device, MediaChoice, Preview};
+
+/// What the person chose before joining.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinChoice {
+    pub devices: MediaChoice,
+    pub camera_on: bool,
+    pub microphone_on: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PreviewState {
+    Asking,
+    Ready,
+    Failed(MediaDeviceFailure),
+}
+
+#[component]
+pub fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSignal<String>) -> impl IntoView {
+    let state = RwSignal::new(PreviewState::Asking);
+    let choice = RwSignal::new(MediaChoice::default());
+    let camera_on = RwSignal::new(true);
+    let microphone_on = RwSignal::new(true);
+    let cameras = RwSignal::new(Vec::<Device>::new());
+    let microphones = RwSignal::new(Vec::<Device>::new());
+    let preview = StoredValue::new_local(None::<Preview>);
+    let video = NodeRef::<leptos::html::Video>::new();
+
+    let open = move || {
+        state.set(PreviewState::Asking);
+        announce.set("Asking for your camera and microphone…".into());
+        preview.set_value(None);
+        spawn_local_scoped_with_cancellation(async move {
+            match open_preview(&choice.get_untracked()).await {
+                Ok(opened) => {
+                    if let Some(element) = video.get_untracked() {
+                        element.set_src_object(Some(opened.stream()));
+                    }
+                    opened.set_enabled("video", camera_on.get_untracked());
+                    opened.set_enabled("audio", microphone_on.get_untracked());
+                    preview.set_value(Some(opened));
+                    let (found_cameras, found_microphones) = list_devices().await;
+                    cameras.set(found_cameras);
+                    microphones.set(found_microphones);
+                    state.set(PreviewState::Ready);
+                    announce.set("Your camera is on. Join when you're ready.".into());
+                }
+                Err(failure) => {
+                    state.set(PreviewState::Failed(failure));
+                    announce.set(failure.to_string());
+                }
+            }
+        });
+    };
+    open();
+    on_cleanup(move || preview.set_value(None));
+
+    let toggle = move |signal: RwSignal<bool>, kind: &'static str| {
+        signal.update(|on| *on = !*on);
+        preview.with_value(|p| {
+            if let Some(p) = p {
+                p.set_enabled(kind, signal.get_untracked());
+            }
+        });
+    };
+    let join = move |_| {
+        // Release the preview first: the call opens the devices itself.
+        preview.set_value(None);
+        on_join.run(JoinChoice {
+            devices: choice.get_untracked(),
+            camera_on: camera_on.get_untracked(),
+            microphone_on: microphone_on.get_untracked(),
+        });
+    };
+    let pick = move |camera: bool, id: String| {
+        choice.update(|c| {
+            let slot = if camera { &mut c.camera } else { &mut c.microphone };
+            *slot = Some(id).filter(|id| !id.is_empty());
+        });
+        open();
+    };
+
+    view! {
+        <section class="pre-join" aria-labelledby="pre-join-title">
+            <h2 id="pre-join-title">"Ready to meet?"</h2>
+            <div class="preview">
+                <video node_ref=video class="self-view" autoplay=true muted=true playsinline=true aria-label="Your camera preview"></video>
+                {move || match state.get() {
+                    PreviewState::Asking => view! { <p class="overlay">"Asking for your camera and microphone…"</p> }.into_any(),
+                    PreviewState::Failed(failure) => view! {
+                        <div class="overlay device-error" role="alert">
+                            <p>{failure.to_string()}</p>
+                            <button type="button" on:click=move |_| open()>"Try again"</button>
+                        </div>
+                    }.into_any(),
+                    PreviewState::Ready => ().into_any(),
+                }}
+            </div>
+            <div class="controls">
+                <button type="button" aria-pressed=move || microphone_on.get().to_string() on:click=move |_| toggle(microphone_on, "audio")>
+                    {move || if microphone_on.get() { "Mute microphone" } else { "Unmute microphone" }}
+                </button>
+                <button type="button" aria-pressed=move || camera_on.get().to_string() on:click=move |_| toggle(camera_on, "video")>
+                    {move || if camera_on.get() { "Turn camera off" } else { "Turn camera on" }}
+                </button>
+            </div>
+            <div class="pickers">
+                <DevicePicker label="Camera" devices=cameras on_pick=Callback::new(move |id| pick(true, id))/>
+                <DevicePicker label="Microphone" devices=microphones on_pick=Callback::new(move |id| pick(false, id))/>
+            </div>
+            <button type="button" class="primary" disabled=move || state.get() != PreviewState::Ready on:click=join>
+                "Join the date"
+            </button>
+        </section>
+    }
+}
+
+#[component]
+fn DevicePicker(label: &'static str, devices: RwSignal<Vec<Device>>, on_pick: Callback<String>) -> impl IntoView {
+    view! {
+        <label class="picker">
+            {label}
+            <select on:change=move |ev| on_pick.run(event_target_value(&ev))>
+                <option value="">"Default"</option>
+                <For each=move || devices.get() key=|d| d.id.clone() let:device>
+                    <option value=device.id.clone()>{device.label.clone()}</option>
+                </For>
+            </select>
+        </label>
+    }
+}

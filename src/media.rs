@@ -1,0 +1,146 @@
+//! Camera and microphone for the pre-join preview, as RAII handles: a [`Preview`] stops its tracks when
+//! dropped, and a request abandoned mid-prompt stops the stream that arrives after it.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::livekit::MediaDeviceFailure;
+
+/// Which devices to open; `None` is the browser's default, a device id pins one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaChoice {
+    pub camera: Option<String>,
+    pub microphone: Option<String>,
+}
+
+/// A live camera + microphone stream; dropping it turns the devices off.
+pub struct Preview {
+    stream: web_sys::MediaStream,
+}
+
+impl Preview {
+    pub fn stream(&self) -> &web_sys::MediaStream {
+        &self.stream
+    }
+
+    /// Enables or mutes the tracks of one kind without releasing the device.
+    pub fn set_enabled(&self, kind: &str, enabled: bool) {
+        for track in self.stream.get_tracks().iter() {
+            let track: web_sys::MediaStreamTrack = track.unchecked_into();
+            if track.kind() == kind {
+                track.set_enabled(enabled);
+            }
+        }
+    }
+}
+
+impl Drop for Preview {
+    fn drop(&mut self) {
+        stop_all(&self.stream);
+    }
+}
+
+fn stop_all(stream: &web_sys::MediaStream) {
+    for track in stream.get_tracks().iter() {
+        track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
+    }
+}
+
+/// Stops the stream if it arrives after the request was abandoned (the page was left mid-prompt).
+struct AbandonOnDrop(Rc<Cell<bool>>);
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+/// Asks for camera and microphone. The browser may prompt; dropping the future meanwhile is safe.
+pub async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaDeviceFailure> {
+    let devices = web_sys::window()
+        .ok_or(MediaDeviceFailure::Other)?
+        .navigator()
+        .media_devices()
+        .map_err(|_| MediaDeviceFailure::NotFound)?;
+    let constraints = web_sys::MediaStreamConstraints::new();
+    constraints.set_video(&device_constraint(choice.camera.as_deref()));
+    constraints.set_audio(&device_constraint(choice.microphone.as_deref()));
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|err| MediaDeviceFailure::from_error_name(&error_name(&err)))?;
+    let abandoned = Rc::new(Cell::new(false));
+    let _guard = AbandonOnDrop(abandoned.clone());
+    let late_stop = Closure::once_into_js(move |stream: JsValue| {
+        if abandoned.get() {
+            stop_all(stream.unchecked_ref());
+        }
+    });
+    // Called through JS so the one-shot closure is freed once the promise resolves.
+    if let Ok(then) = Reflect::get(&promise, &"then".into()) {
+        let _ = then.unchecked_into::<js_sys::Function>().call1(&promise, &late_stop);
+    }
+    match JsFuture::from(promise).await {
+        Ok(stream) => Ok(Preview { stream: stream.unchecked_into() }),
+        Err(err) => {
+            let failure = MediaDeviceFailure::from_error_name(&error_name(&err));
+            tracing::warn!(failure = ?failure, "camera or microphone unavailable");
+            Err(failure)
+        }
+    }
+}
+
+fn device_constraint(device_id: Option<&str>) -> JsValue {
+    match device_id {
+        None => JsValue::TRUE,
+        Some(id) => {
+            let exact = Object::new();
+            let _ = Reflect::set(&exact, &"exact".into(), &id.into());
+            let constraint = Object::new();
+            let _ = Reflect::set(&constraint, &"deviceId".into(), &exact);
+            constraint.into()
+        }
+    }
+}
+
+fn error_name(error: &JsValue) -> String {
+    Reflect::get(error, &"name".into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// A camera or microphone the person can pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: String,
+    pub label: String,
+}
+
+/// Cameras and microphones, labelled (labels are only visible once permission was given).
+pub async fn list_devices() -> (Vec<Device>, Vec<Device>) {
+    let Some(devices) = web_sys::window().and_then(|w| w.navigator().media_devices().ok()) else {
+        return (Vec::new(), Vec::new());
+    };
+    let Ok(promise) = devices.enumerate_devices() else { return (Vec::new(), Vec::new()) };
+    let Ok(list) = JsFuture::from(promise).await else { return (Vec::new(), Vec::new()) };
+    let (mut cameras, mut microphones) = (Vec::new(), Vec::new());
+    for info in js_sys::Array::from(&list).iter() {
+        let info: web_sys::MediaDeviceInfo = info.unchecked_into();
+        let numbered = |n: usize, what: &str| format!("{what} {}", n + 1);
+        match info.kind() {
+            web_sys::MediaDeviceKind::Videoinput => {
+                let label = Some(info.label()).filter(|l| !l.is_empty()).unwrap_or_else(|| numbered(cameras.len(), "Camera"));
+                cameras.push(Device { id: info.device_id(), label });
+            }
+            web_sys::MediaDeviceKind::Audioinput => {
+                let label =
+                    Some(info.label()).filter(|l| !l.is_empty()).unwrap_or_else(|| numbered(microphones.len(), "Microphone"));
+                microphones.push(Device { id: info.device_id(), label });
+            }
+            _ => {}
+        }
+    }
+    (cameras, microphones)
+}

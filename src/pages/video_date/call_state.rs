@@ -1,0 +1,100 @@
+//! What the call shows, as signals the LiveKit event handler writes and the view reads.
+
+use leptos::prelude::*;
+
+use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallPhase {
+    FetchingToken,
+    Connecting,
+    Connected,
+    Reconnecting,
+    Disconnected(DisconnectReason),
+    /// The connect routine gave up; the sentence says why and what to do.
+    Failed(String),
+}
+
+impl CallPhase {
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::FetchingToken => "Getting your pass to the call…".into(),
+            Self::Connecting => "Connecting to the call…".into(),
+            Self::Connected => "You're in the call.".into(),
+            Self::Reconnecting => "Connection lost. Reconnecting…".into(),
+            Self::Disconnected(reason) => reason.sentence().into(),
+            Self::Failed(why) => why.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partner {
+    NotJoined,
+    Present,
+    Left,
+}
+
+/// Every signal the call view reads. `Copy`, so event handlers and views share it freely.
+#[derive(Clone, Copy)]
+pub struct CallSignals {
+    pub phase: RwSignal<CallPhase>,
+    pub partner: RwSignal<Partner>,
+    pub local_quality: RwSignal<ConnectionQuality>,
+    pub partner_quality: RwSignal<ConnectionQuality>,
+    pub audio_blocked: RwSignal<bool>,
+    pub microphone_on: RwSignal<bool>,
+    pub camera_on: RwSignal<bool>,
+    pub device_problem: RwSignal<Option<String>>,
+}
+
+impl CallSignals {
+    pub fn new() -> Self {
+        CallSignals {
+            phase: RwSignal::new(CallPhase::FetchingToken),
+            partner: RwSignal::new(Partner::NotJoined),
+            local_quality: RwSignal::new(ConnectionQuality::Unknown),
+            partner_quality: RwSignal::new(ConnectionQuality::Unknown),
+            audio_blocked: RwSignal::new(false),
+            microphone_on: RwSignal::new(true),
+            camera_on: RwSignal::new(true),
+            device_problem: RwSignal::new(None),
+        }
+    }
+
+    /// Applies a room event. `try_set` because an event may still arrive while the page is torn down.
+    pub fn apply(&self, event: &RoomEvent, partner_id: &str) {
+        match event {
+            RoomEvent::Connected | RoomEvent::Reconnected => {
+                self.phase.try_set(CallPhase::Connected);
+            }
+            RoomEvent::Reconnecting | RoomEvent::SignalReconnecting => {
+                self.phase.try_set(CallPhase::Reconnecting);
+            }
+            RoomEvent::Disconnected(reason) => {
+                tracing::info!(reason = ?reason, "disconnected");
+                self.phase.try_set(CallPhase::Disconnected(*reason));
+            }
+            RoomEvent::ParticipantConnected { identity } if identity == partner_id => {
+                self.partner.try_set(Partner::Present);
+            }
+            RoomEvent::ParticipantDisconnected { identity } if identity == partner_id => {
+                self.partner.try_set(Partner::Left);
+            }
+            RoomEvent::ConnectionQualityChanged { quality, is_local: true, .. } => {
+                self.local_quality.try_set(*quality);
+            }
+            RoomEvent::ConnectionQualityChanged { quality, identity, .. } if identity == partner_id => {
+                self.partner_quality.try_set(*quality);
+            }
+            RoomEvent::AudioPlaybackChanged { playing } => {
+                self.audio_blocked.try_set(!playing);
+            }
+            RoomEvent::MediaDevicesError(failure) => {
+                tracing::warn!(failure = ?failure, "media device error in the call");
+                self.device_problem.try_set(Some(failure.to_string()));
+            }
+            _ => {}
+        }
+    }
+}
