@@ -2,10 +2,10 @@
 //! devices can't be used, with a way to try again.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local_scoped_with_cancellation;
 
 use crate::livekit::MediaDeviceFailure;
 use crate::media::{list_devices, open_preview, Device, MediaChoice, Preview};
+use crate::task::spawn_in;
 
 /// What the person chose before joining.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,12 +32,13 @@ pub fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSigna
     let microphones = RwSignal::new(Vec::<Device>::new());
     let preview = StoredValue::new_local(None::<Preview>);
     let video = NodeRef::<leptos::html::Video>::new();
+    let owner = StoredValue::new_local(Owner::current().unwrap_or_default());
 
     let open = move || {
         state.set(PreviewState::Asking);
         announce.set("Asking for your camera and microphone…".into());
         preview.set_value(None);
-        spawn_local_scoped_with_cancellation(async move {
+        spawn_in(&owner.get_value(), async move {
             match open_preview(&choice.get_untracked()).await {
                 Ok(opened) => {
                     if let Some(element) = video.get_untracked() {

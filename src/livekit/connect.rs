@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use super::error::ConnectError;
 use super::room::Room;
+use crate::metrics::{self, Metric};
 use crate::token::{EndpointSource, TokenError, TokenSource};
 
 /// Why the routine gave up, and how many connect attempts it made (0, 1 or 2).
@@ -41,6 +42,7 @@ pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str
         Err(cause) => return Err(ConnectFailure { attempts: u8::from(matches!(cause, FailureCause::Connect(_))), cause }),
     };
     tracing::warn!(kind = first_error.kind(), "the server refused the token; fetching a fresh one for the single retry");
+    metrics::record(Metric::AuthRetry);
     let fresh = source.fetch(true).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
     let fixed = TokenSource::Fixed(fresh);
     match attempt(room, &fixed, default_url, 2).await {
@@ -54,12 +56,19 @@ async fn attempt(room: &Room, source: &TokenSource, default_url: &str, number: u
     let issued = source.fetch(false).await?;
     let url = issued.server_url.as_deref().unwrap_or(default_url);
     tracing::info!(attempt = number, url, "connecting to the video server");
+    metrics::record(Metric::ConnectAttempt);
     let started = js_sys::Date::now();
     let result = room.connect(url, &issued.token).await;
-    let elapsed_ms = (js_sys::Date::now() - started).round();
+    let elapsed_ms = metrics::elapsed_ms(started);
     match &result {
-        Ok(()) => tracing::info!(attempt = number, elapsed_ms, "connected"),
-        Err(err) => tracing::warn!(attempt = number, elapsed_ms, kind = err.kind(), "connect failed: {err}"),
+        Ok(()) => {
+            metrics::record(Metric::Connected { attempts: number });
+            tracing::info!(attempt = number, elapsed_ms, "connected");
+        }
+        Err(err) => {
+            metrics::record(Metric::ConnectFailed { kind: err.kind() });
+            tracing::warn!(attempt = number, elapsed_ms, kind = err.kind(), "connect failed: {err}");
+        }
     }
     result.map_err(FailureCause::from)
 }

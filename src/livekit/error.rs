@@ -124,6 +124,15 @@ pub enum MediaDeviceFailure {
 }
 
 impl MediaDeviceFailure {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::PermissionDenied => "permission_denied",
+            Self::NotFound => "not_found",
+            Self::DeviceInUse => "device_in_use",
+            Self::Other => "other",
+        }
+    }
+
     /// From a `DOMException`'s name (the SDK's own mapping).
     pub fn from_error_name(name: &str) -> Self {
         match name {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use gloo_timers::callback::Timeout;
 
 use super::claims::Expectations;
+use crate::metrics::{self, Metric};
 use super::error::TokenError;
 use super::redact::{sanitize_excerpt, Secret};
 use super::response::{validate_response, IssuedToken};
@@ -86,13 +87,15 @@ impl EndpointSource {
         let options = self.options.borrow().clone();
         let started = js_sys::Date::now();
         let result = request(&options).await;
-        let elapsed_ms = (js_sys::Date::now() - started).round();
+        let elapsed_ms = metrics::elapsed_ms(started);
         match &result {
             Ok(issued) => {
+                metrics::record(Metric::TokenFetched { latency_ms: elapsed_ms });
                 tracing::info!(room = %options.expected.room, force, elapsed_ms, expires_at = issued.token.expires_at(), "token fetched");
                 *self.cache.borrow_mut() = Some(issued.clone());
             }
             Err(err) => {
+                metrics::record(Metric::TokenFailed { kind: err.kind() });
                 tracing::warn!(room = %options.expected.room, force, elapsed_ms, kind = err.kind(), "token fetch failed: {err}");
                 self.cache.borrow_mut().take();
             }

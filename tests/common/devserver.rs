@@ -15,6 +15,7 @@ pub const LIVEKIT: &str = match option_env!("VIDEO_DATE_TEST_LIVEKIT") {
 };
 pub const ANON_KEY: &str = "dev-anon-key";
 pub const ALICE: &str = "alice@example.com";
+pub const BOB: &str = "bob@example.com";
 pub const CAROL: &str = "carol@example.com";
 pub const DATE_ROOM: &str = "video-date-d47e0000-0000-4000-8000-000000000001";
 
@@ -68,4 +69,50 @@ pub fn token_source(session: &Session) -> std::rc::Rc<video_date::token::Endpoin
         Expectations { room: DATE_ROOM.to_owned(), identity: session.user_id.clone() },
         session.access_token.clone(),
     ))
+}
+
+/// Makes the devserver's realtime misbehave (see `RealtimeFault` in devserver/src/faults.rs for the kinds).
+pub async fn add_realtime_fault(fault: Value, count: usize) {
+    let response = Request::post(&format!("{DEVSERVER}/__faults"))
+        .json(&serde_json::json!({"realtime": fault, "count": count}))
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "realtime fault accepted");
+}
+
+/// How many realtime sockets the devserver has open right now.
+pub async fn realtime_sockets() -> u64 {
+    let report: Value = Request::get(&format!("{DEVSERVER}/__faults")).send().await.unwrap().json().await.unwrap();
+    report["realtime_sockets"].as_u64().unwrap()
+}
+
+/// PATCHes the seeded date's row through the REST API as `session` and returns the updated row.
+pub async fn update_date(session: &Session, changes: Value) -> Value {
+    let response = Request::patch(&format!("{DEVSERVER}/rest/v1/video_dates?id=eq.{}", super::page::DATE_ID))
+        .header("apikey", ANON_KEY)
+        .header("Authorization", &format!("Bearer {}", session.access_token.expose()))
+        .header("Prefer", "return=representation")
+        .json(&changes)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the row update is accepted");
+    let rows: Value = response.json().await.unwrap();
+    rows[0].clone()
+}
+
+/// The seeded date's row as `session` sees it.
+pub async fn read_date(session: &Session) -> Value {
+    let response = Request::get(&format!("{DEVSERVER}/rest/v1/video_dates?id=eq.{}&select=*", super::page::DATE_ID))
+        .header("apikey", ANON_KEY)
+        .header("Authorization", &format!("Bearer {}", session.access_token.expose()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the row is readable");
+    let rows: Value = response.json().await.unwrap();
+    rows[0].clone()
 }

@@ -4,6 +4,7 @@
 
 pub mod devserver;
 pub mod log_capture;
+pub mod page;
 
 use std::time::Duration;
 

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent};
+use crate::metrics::{self, Metric};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallPhase {
@@ -46,6 +47,9 @@ pub struct CallSignals {
     pub microphone_on: RwSignal<bool>,
     pub camera_on: RwSignal<bool>,
     pub device_problem: RwSignal<Option<String>>,
+    /// `Date.now()` when "Join" was clicked, and when the current reconnect began.
+    pub joined_at: StoredValue<f64>,
+    pub reconnecting_since: StoredValue<Option<f64>>,
 }
 
 impl CallSignals {
@@ -59,6 +63,8 @@ impl CallSignals {
             microphone_on: RwSignal::new(true),
             camera_on: RwSignal::new(true),
             device_problem: RwSignal::new(None),
+            joined_at: StoredValue::new(0.0),
+            reconnecting_since: StoredValue::new(None),
         }
     }
 
@@ -66,13 +72,21 @@ impl CallSignals {
     pub fn apply(&self, event: &RoomEvent, partner_id: &str) {
         match event {
             RoomEvent::Connected | RoomEvent::Reconnected => {
+                if let Some(Some(since)) = self.reconnecting_since.try_update_value(Option::take) {
+                    metrics::record(Metric::Reconnected { ms: metrics::elapsed_ms(since) });
+                }
                 self.phase.try_set(CallPhase::Connected);
             }
             RoomEvent::Reconnecting | RoomEvent::SignalReconnecting => {
+                if self.reconnecting_since.try_get_value().flatten().is_none() {
+                    metrics::record(Metric::Reconnecting);
+                    self.reconnecting_since.try_set_value(Some(js_sys::Date::now()));
+                }
                 self.phase.try_set(CallPhase::Reconnecting);
             }
             RoomEvent::Disconnected(reason) => {
                 tracing::info!(reason = ?reason, "disconnected");
+                metrics::record(Metric::Disconnected { reason: format!("{reason:?}") });
                 self.phase.try_set(CallPhase::Disconnected(*reason));
             }
             RoomEvent::ParticipantConnected { identity } if identity == partner_id => {
@@ -92,6 +106,7 @@ impl CallSignals {
             }
             RoomEvent::MediaDevicesError(failure) => {
                 tracing::warn!(failure = ?failure, "media device error in the call");
+                metrics::record(Metric::MediaFailure { kind: failure.kind() });
                 self.device_problem.try_set(Some(failure.to_string()));
             }
             _ => {}

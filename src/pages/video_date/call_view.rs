@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::call_state::{CallPhase, CallSignals, Partner};
+use crate::metrics::{self, Metric};
 
 /// The elements the page attaches tracks to.
 #[derive(Clone, Copy)]
@@ -36,13 +37,14 @@ pub fn CallView(
     actions: CallActions,
     #[prop(into)] timer: Signal<Option<String>>,
 ) -> impl IntoView {
-    let CallSignals { phase, partner, local_quality, partner_quality, audio_blocked, microphone_on, camera_on, device_problem } =
+    let CallSignals { phase, partner, local_quality, partner_quality, audio_blocked, microphone_on, camera_on, device_problem, .. } =
         signals;
-    let in_call = move || matches!(phase.get(), CallPhase::Connected | CallPhase::Reconnecting);
+    let in_call = move || !matches!(phase.get(), CallPhase::Disconnected(_) | CallPhase::Failed(_));
     view! {
         <section class="call" aria-label="Video call">
             <div class="stage">
-                <video node_ref=elements.partner_video class="partner-video" autoplay=true playsinline=true aria-label="Your date's video"></video>
+                <video node_ref=elements.partner_video class="partner-video" autoplay=true playsinline=true aria-label="Your date's video"
+                    on:loadeddata=move |_| metrics::record(Metric::JoinToFirstFrame { ms: metrics::elapsed_ms(signals.joined_at.get_value()) })></video>
                 <audio node_ref=elements.partner_audio autoplay=true></audio>
                 <video node_ref=elements.own_video class="own-video" autoplay=true muted=true playsinline=true aria-label="Your video"></video>
                 {move || {

@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
-use leptos::task::spawn_local_scoped_with_cancellation;
 
 use self::call_state::{CallPhase, CallSignals, Partner};
 use self::call_view::{CallActions, CallElements, CallView};
@@ -17,6 +16,8 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
 use crate::components::pre_join::{JoinChoice, PreJoin};
 use crate::config::Config;
+use crate::metrics::{self, Metric};
+use crate::task::spawn_in;
 use crate::livekit::{connect, ConnectError, EventSubscription, FailureCause, Room, RoomEvent, RoomOptions, TrackKind};
 use crate::supabase::rest::{self, DateError};
 use crate::supabase::session::{self, Session};
@@ -63,6 +64,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     let call = StoredValue::new_local(None::<Call>);
     let signals = CallSignals::new();
     let elements = CallElements::new();
+    let owner = StoredValue::new_local(Owner::current().unwrap_or_default());
     on_cleanup(move || {
         call.try_set_value(None);
         resources.try_set_value(PageResources::default());
@@ -70,7 +72,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
 
     let load_config = config.clone();
     let load_date_id = date_id.clone();
-    spawn_local_scoped_with_cancellation(async move {
+    spawn_in(&owner.get_value(), async move {
         let config = load_config;
         let signed_in = match session::load(&config) {
             Ok(signed_in) => signed_in,
@@ -110,7 +112,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         signals.microphone_on.set(choice.microphone_on);
         signals.camera_on.set(choice.camera_on);
         let config = join_config.clone();
-        spawn_local_scoped_with_cancellation(async move {
+        spawn_in(&owner.get_value(), async move {
             join_call(config, signed_in, row, choice, signals, elements, call, announce).await;
         });
     });
@@ -131,7 +133,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     let actions = CallActions {
         toggle_microphone: Callback::new(move |()| {
             let on = !signals.microphone_on.get_untracked();
-            with_room(call, move |room| async move {
+            with_room(owner, call, move |room| async move {
                 if room.set_microphone_enabled(on, None).await.is_ok() {
                     signals.microphone_on.try_set(on);
                 }
@@ -139,7 +141,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         }),
         toggle_camera: Callback::new(move |()| {
             let on = !signals.camera_on.get_untracked();
-            with_room(call, move |room| async move {
+            with_room(owner, call, move |room| async move {
                 if room.set_camera_enabled(on, None).await.is_ok() {
                     signals.camera_on.try_set(on);
                     if on {
@@ -149,7 +151,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             });
         }),
         start_audio: Callback::new(move |()| {
-            with_room(call, move |room| async move {
+            with_room(owner, call, move |room| async move {
                 signals.audio_blocked.try_set(!room.start_audio().await);
             });
         }),
@@ -166,7 +168,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         end_date: Callback::new(move |()| {
             let (Some(signed_in), Some(row)) = (session.get_untracked(), date.get_untracked()) else { return };
             let config = end_config.clone();
-            spawn_local_scoped_with_cancellation(async move {
+            spawn_in(&owner.get_value(), async move {
                 let changes = serde_json::json!({"status": "ended", "ended_by": signed_in.user_id});
                 match rest::update_date(&config, &signed_in, &row.id, &changes).await {
                     Ok(updated) => {
@@ -210,13 +212,13 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
 }
 
 /// Runs `f` with the call's room, if there is one, as a task cancelled with the page.
-fn with_room<F, Fut>(call: StoredValue<Option<Call>, LocalStorage>, f: F)
+fn with_room<F, Fut>(owner: StoredValue<Owner, LocalStorage>, call: StoredValue<Option<Call>, LocalStorage>, f: F)
 where
     F: FnOnce(Rc<Room>) -> Fut + 'static,
     Fut: std::future::Future<Output = ()> + 'static,
 {
     if let Some(room) = call.with_value(|c| c.as_ref().map(|c| c.room.clone())) {
-        spawn_local_scoped_with_cancellation(f(room));
+        spawn_in(&owner.get_value(), f(room));
     }
 }
 
@@ -254,6 +256,7 @@ async fn join_call(
     // Stored before connecting, so leaving the page mid-connect drops (and disconnects) the room.
     call.set_value(Some(Call { _events: events, source: source.clone(), room: room.clone() }));
 
+    signals.joined_at.set_value(js_sys::Date::now());
     signals.phase.set(CallPhase::FetchingToken);
     if let Err(err) = source.fetch(false).await {
         signals.phase.set(CallPhase::Failed(err.to_string()));
@@ -263,6 +266,7 @@ async fn join_call(
     match connect(&room, &source, &config.livekit_url).await {
         Ok(connected) => {
             tracing::info!(attempts = connected.attempts, "joined the date's room");
+            metrics::record(Metric::JoinToConnected { ms: metrics::elapsed_ms(signals.joined_at.get_value()) });
             signals.phase.set(CallPhase::Connected);
             let partner_here = room.remote_identities().iter().any(|id| *id == partner_id);
             signals.partner.set(if partner_here { Partner::Present } else { Partner::NotJoined });
@@ -286,6 +290,7 @@ async fn join_call(
 async fn publish_media(room: &Room, choice: &JoinChoice, signals: CallSignals, elements: CallElements) {
     if choice.microphone_on {
         if let Err(failure) = room.set_microphone_enabled(true, choice.devices.microphone.as_deref()).await {
+            metrics::record(Metric::MediaFailure { kind: failure.kind() });
             signals.device_problem.set(Some(failure.to_string()));
             signals.microphone_on.set(false);
         }
@@ -294,6 +299,7 @@ async fn publish_media(room: &Room, choice: &JoinChoice, signals: CallSignals, e
         match room.set_camera_enabled(true, choice.devices.camera.as_deref()).await {
             Ok(()) => attach_own_camera(room, elements),
             Err(failure) => {
+                metrics::record(Metric::MediaFailure { kind: failure.kind() });
                 signals.device_problem.set(Some(failure.to_string()));
                 signals.camera_on.set(false);
             }

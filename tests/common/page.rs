@@ -1,0 +1,75 @@
+//! Mounting the date page against the test stack, signed in as someone.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use video_date::config::{Config, LogLevel};
+use video_date::pages::video_date::VideoDatePage;
+
+use super::devserver::{ANON_KEY, DEVSERVER, LIVEKIT};
+
+pub const DATE_ID: &str = "d47e0000-0000-4000-8000-000000000001";
+
+pub fn config() -> Config {
+    Config {
+        livekit_url: LIVEKIT.to_owned(),
+        token_endpoint: format!("{DEVSERVER}/api/livekit-token"),
+        supabase_url: DEVSERVER.to_owned(),
+        supabase_anon_key: ANON_KEY.to_owned(),
+        log_level: LogLevel::Info,
+    }
+}
+
+/// Signs in through the app's own sign-in (which stores the session where the page reads it).
+pub async fn sign_in_as(email: &str) -> video_date::supabase::session::Session {
+    video_date::supabase::session::sign_in(&config(), email, "password").await.expect("sign in")
+}
+
+pub fn sign_out() {
+    video_date::supabase::session::clear(&config());
+}
+
+pub struct MountedPage {
+    pub host: web_sys::HtmlElement,
+    handle: Option<UnmountHandle<leptos::tachys::view::any_view::AnyViewState>>,
+}
+
+impl MountedPage {
+    pub fn text(&self) -> String {
+        self.host.text_content().unwrap_or_default()
+    }
+
+    pub async fn wait_for_text(&self, needle: &str, timeout: Duration) {
+        let step = Duration::from_millis(25);
+        let mut waited = Duration::ZERO;
+        while waited < timeout {
+            if self.text().contains(needle) {
+                return;
+            }
+            gloo_timers::future::sleep(step).await;
+            waited += step;
+        }
+        panic!("{needle:?} did not appear within {timeout:?}; page says: {}", self.text());
+    }
+
+    pub async fn click(&self, selector: &str, timeout: Duration) {
+        use wasm_bindgen::JsCast;
+        let button = super::wait_for(&self.host, selector, timeout).await;
+        button.unchecked_into::<web_sys::HtmlElement>().click();
+    }
+
+    pub fn unmount(mut self) {
+        self.handle.take();
+        self.host.remove();
+    }
+}
+
+pub fn mount_page(date_id: &str) -> MountedPage {
+    let host = super::host();
+    let date_id = date_id.to_owned();
+    let handle = mount_to(host.clone(), move || {
+        provide_context(config());
+        view! { <VideoDatePage date_id=date_id.clone()/> }.into_any()
+    });
+    MountedPage { host, handle: Some(handle) }
+}

@@ -1,0 +1,96 @@
+//! The date page mounted against the devserver and the real livekit-server: each state a person can meet.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::devserver::{self, ALICE, CAROL};
+use common::page::{mount_page, sign_in_as, sign_out, DATE_ID};
+use serde_json::json;
+use video_date::livekit::{connect, Room, RoomOptions};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SHORT: Duration = Duration::from_secs(5);
+const CALL: Duration = Duration::from_secs(20);
+
+#[wasm_bindgen_test]
+async fn signed_out_people_are_sent_to_sign_in() {
+    sign_out();
+    let page = mount_page(DATE_ID);
+    page.wait_for_text("You are not signed in", SHORT).await;
+    let link = page.host.query_selector("a[href^='/sign-in?next=/video-date/']").unwrap();
+    assert!(link.is_some(), "a sign-in link back to the date");
+    page.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_date_and_someone_elses_date_say_so() {
+    sign_in_as(ALICE).await;
+    let page = mount_page("no-such-date");
+    page.wait_for_text("doesn't exist, or it isn't yours", SHORT).await;
+    page.unmount();
+    sign_in_as(CAROL).await;
+    let page = mount_page(DATE_ID);
+    page.wait_for_text("doesn't exist, or it isn't yours", SHORT).await;
+    page.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn a_denied_camera_gets_its_own_screen_and_a_retry() {
+    sign_in_as(ALICE).await;
+    js_sys::eval(
+        "window.__realGetUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+         navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));",
+    )
+    .unwrap();
+    let page = mount_page(DATE_ID);
+    page.wait_for_text("not allowed to use the camera or microphone", SHORT).await;
+    assert!(page.host.query_selector("[role=alert] button").unwrap().is_some(), "a Try again button");
+    js_sys::eval("navigator.mediaDevices.getUserMedia = window.__realGetUserMedia;").unwrap();
+    page.click("[role=alert] button", SHORT).await;
+    page.wait_for_text("Your camera is on", SHORT).await;
+    page.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn joining_connects_and_waits_for_the_partner_who_then_comes_and_goes() {
+    devserver::clear_faults().await;
+    let bob = devserver::sign_in(devserver::BOB).await;
+    sign_in_as(ALICE).await;
+    let page = mount_page(DATE_ID);
+    page.click("button.primary:not([disabled])", SHORT).await;
+    page.wait_for_text("hasn't joined yet", CALL).await;
+    assert!(page.host.query_selector("[data-phase]").unwrap().is_some());
+
+    let bob_room = Room::new(RoomOptions::default());
+    connect(&bob_room, &devserver::token_source(&bob), devserver::LIVEKIT).await.expect("bob joins");
+    bob_room.set_camera_enabled(true, None).await.expect("bob's fake camera");
+    let partner_video = "video.partner-video";
+    common::wait_for(&page.host, partner_video, SHORT).await;
+    let deadline = js_sys::Date::now() + CALL.as_millis() as f64;
+    while !page.text().contains("You're in the call") && js_sys::Date::now() < deadline {
+        gloo_timers::future::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(page.host.query_selector("[data-phase]").unwrap().is_none(), "no overlay once bob is there: {}", page.text());
+
+    bob_room.disconnect().await;
+    page.wait_for_text("Your date left the call", CALL).await;
+    page.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn a_token_the_server_keeps_refusing_asks_to_sign_in_again() {
+    devserver::clear_faults().await;
+    sign_in_as(ALICE).await;
+    devserver::add_token_fault(json!({"kind": "wrong_secret"}), 5).await;
+    let before = devserver::token_requests().await;
+    let page = mount_page(DATE_ID);
+    page.click("button.primary:not([disabled])", SHORT).await;
+    page.wait_for_text("refused your pass to the call, even a fresh one. Sign in again", CALL).await;
+    assert_eq!(devserver::token_requests().await - before, 2, "one retry, never a third token");
+    page.unmount();
+    devserver::clear_faults().await;
+}
