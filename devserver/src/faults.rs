@@ -1,5 +1,6 @@
 //! Fault injection (only with `--faults`): `POST /__faults` queues faults, `DELETE /__faults` clears them,
-//! `GET /__faults` reports counters. Each queued token fault answers one token request.
+//! `GET /__faults` reports counters. Each queued token fault answers one token request; realtime faults act on
+//! the open sockets at once or hold until `DELETE` (see [`RealtimeFault`]). Browser tests rely on these names.
 
 use std::collections::VecDeque;
 
@@ -34,6 +35,30 @@ pub enum TokenFault {
     Delay { ms: u64 },
 }
 
+/// How realtime misbehaves. The `kind`s are a contract with the browser tests: keep them as they are.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RealtimeFault {
+    /// Send a close frame with this code on every open socket now.
+    CloseSockets { code: u16 },
+    /// Drop every open socket's connection without a close frame (a browser sees 1006).
+    DropSockets,
+    /// Until `DELETE`, do not reply to heartbeats.
+    IgnoreHeartbeats,
+    /// The next `count` joins get an error reply with this reason.
+    RefuseJoins { reason: String },
+    /// Send every joined channel a postgres_changes `system` error; its changes stop, as on a real failure.
+    SystemError,
+    /// Send `phx_close` to every joined topic and forget the joins.
+    PhxClose,
+    /// Send `phx_error` to every joined topic and forget the joins.
+    PhxError,
+    /// Until `DELETE`, read frames but answer nothing.
+    Stall,
+    /// Until `DELETE`, refuse upgrades with 503; open sockets are closed with 1012.
+    Down,
+}
+
 #[derive(Debug, Default)]
 pub struct Faults {
     token: VecDeque<TokenFault>,
@@ -52,7 +77,8 @@ impl Faults {
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
     token: Option<TokenFault>,
-    /// How many requests the fault applies to (default 1).
+    realtime: Option<RealtimeFault>,
+    /// How many requests (token faults) or joins (`refuse_joins`) the fault applies to (default 1).
     #[serde(default = "one")]
     count: usize,
 }
@@ -62,26 +88,39 @@ fn one() -> usize {
 }
 
 pub async fn add(State(state): State<AppState>, Json(request): Json<FaultRequest>) -> Response {
-    let mut faults = state.faults.lock().unwrap_or_else(|p| p.into_inner());
-    match request.token {
-        Some(fault) => {
-            tracing::info!(?fault, count = request.count, "token fault queued");
-            faults.token.extend(std::iter::repeat_n(fault, request.count));
+    match request {
+        FaultRequest { token: Some(fault), realtime: None, count } => {
+            tracing::info!(?fault, count, "token fault queued");
+            let mut faults = state.faults.lock().unwrap_or_else(|p| p.into_inner());
+            faults.token.extend(std::iter::repeat_n(fault, count));
             StatusCode::NO_CONTENT.into_response()
         }
-        None => (StatusCode::BAD_REQUEST, "name a fault: {\"token\": {\"kind\": …}}").into_response(),
+        FaultRequest { token: None, realtime: Some(fault), count } => {
+            tracing::info!(?fault, count, "realtime fault applied");
+            state.realtime.apply(fault, count);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => (StatusCode::BAD_REQUEST, "name one fault: {\"token\": {\"kind\": …}} or {\"realtime\": {\"kind\": …}}")
+            .into_response(),
     }
 }
 
 pub async fn clear(State(state): State<AppState>) -> StatusCode {
     *state.faults.lock().unwrap_or_else(|p| p.into_inner()) = Faults::default();
+    state.realtime.clear_faults();
     tracing::info!("faults cleared");
     StatusCode::NO_CONTENT
 }
 
 pub async fn report(State(state): State<AppState>) -> Json<serde_json::Value> {
     let faults = state.faults.lock().unwrap_or_else(|p| p.into_inner());
-    Json(json!({"token_requests": faults.token_requests, "token_faults_pending": faults.token.len()}))
+    let (sockets, joins) = state.realtime.counters();
+    Json(json!({
+        "token_requests": faults.token_requests,
+        "token_faults_pending": faults.token.len(),
+        "realtime_sockets": sockets,
+        "realtime_joins": joins,
+    }))
 }
 
 #[cfg(test)]
@@ -94,6 +133,27 @@ mod tests {
         assert_eq!(request.count, 1);
         assert_eq!(request.token, Some(TokenFault::Status { status: 500, body: "x".into() }));
         assert!(serde_json::from_str::<FaultRequest>(r#"{"token": {"kind": "nope"}}"#).is_err());
+    }
+
+    #[test]
+    fn realtime_fault_kinds_parse_as_the_browser_tests_send_them() {
+        let parse = |text: &str| serde_json::from_str::<FaultRequest>(text).unwrap().realtime.unwrap();
+        assert_eq!(parse(r#"{"realtime": {"kind": "close_sockets", "code": 1012}}"#), RealtimeFault::CloseSockets { code: 1012 });
+        assert_eq!(
+            parse(r#"{"realtime": {"kind": "refuse_joins", "reason": "x"}, "count": 2}"#),
+            RealtimeFault::RefuseJoins { reason: "x".into() }
+        );
+        for (kind, fault) in [
+            ("drop_sockets", RealtimeFault::DropSockets),
+            ("ignore_heartbeats", RealtimeFault::IgnoreHeartbeats),
+            ("system_error", RealtimeFault::SystemError),
+            ("phx_close", RealtimeFault::PhxClose),
+            ("phx_error", RealtimeFault::PhxError),
+            ("stall", RealtimeFault::Stall),
+            ("down", RealtimeFault::Down),
+        ] {
+            assert_eq!(parse(&format!(r#"{{"realtime": {{"kind": "{kind}"}}}}"#)), fault);
+        }
     }
 
     #[test]

@@ -1,26 +1,11 @@
-//! `devserver`: the local backend the app runs against on one machine.
-
-mod auth;
-mod faults;
-mod seed;
-mod session;
-mod state;
-mod token_api;
+//! `devserver`: the local backend the app runs against on one machine. This file parses the flags and serves.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use clap::Parser;
-use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
-
-use crate::state::{AppState, Settings};
+use devserver::{seed, Settings, Site};
 
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Local backend for video-date (dev and tests only)")]
@@ -46,6 +31,9 @@ struct Args {
     /// Lifetime of a LiveKit token, in seconds (LiveKit's SDKs default to 6 h).
     #[arg(long, default_value_t = 6 * 3600)]
     token_ttl: u64,
+    /// A realtime socket that sends nothing for this long is closed (Phoenix's default is 60 s).
+    #[arg(long, default_value_t = 60)]
+    realtime_idle_timeout: u64,
     /// Enables the fault-injection API at /__faults (tests only).
     #[arg(long)]
     faults: bool,
@@ -82,62 +70,21 @@ async fn main() {
         None => println!("devserver: no --dist given, serving the API only"),
     }
     print_seed(&base);
-    let app = router(&args, &base);
+    let settings = Settings {
+        livekit_url: args.livekit_url,
+        livekit_key: args.livekit_key,
+        livekit_secret: args.livekit_secret,
+        jwt_secret: args.jwt_secret,
+        anon_key: args.anon_key,
+        session_ttl_secs: args.session_ttl,
+        token_ttl_secs: args.token_ttl,
+        realtime_idle_timeout: Duration::from_secs(args.realtime_idle_timeout),
+        faults_enabled: args.faults,
+    };
+    let app = devserver::app(settings, &Site { base, dist: args.dist, app_log_level: args.app_log_level });
     if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
         eprintln!("devserver: {err}");
         std::process::exit(1);
-    }
-}
-
-fn router(args: &Args, base: &str) -> Router {
-    let app_config = serde_json::json!({
-        "livekit_url": args.livekit_url,
-        "token_endpoint": format!("{base}/api/livekit-token"),
-        "supabase_url": base,
-        "supabase_anon_key": args.anon_key,
-        "log_level": args.app_log_level,
-    });
-    let state = AppState::new(Settings {
-        livekit_url: args.livekit_url.clone(),
-        livekit_key: args.livekit_key.clone(),
-        livekit_secret: args.livekit_secret.clone(),
-        jwt_secret: args.jwt_secret.clone(),
-        anon_key: args.anon_key.clone(),
-        session_ttl_secs: args.session_ttl,
-        token_ttl_secs: args.token_ttl,
-        faults_enabled: args.faults,
-    });
-    let supabase = Router::new()
-        .route("/auth/v1/token", post(auth::token))
-        .route("/auth/v1/user", get(auth::user))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_apikey));
-    let mut router = Router::new()
-        .route("/config.json", get(move || async move { Json(app_config) }))
-        .route("/api/livekit-token", get(token_api::livekit_token))
-        .merge(supabase);
-    if args.faults {
-        router = router.route("/__faults", post(faults::add).delete(faults::clear).get(faults::report));
-    }
-    let mut router = router.with_state(state);
-    if let Some(dist) = &args.dist {
-        // A client-side route such as /video-date/42 is answered with the app itself.
-        let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
-        router = router.fallback_service(spa);
-    }
-    router.layer(loopback_cors())
-}
-
-/// Supabase's gateway refuses requests without the project's key; so do we.
-async fn require_apikey(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let from_header = request.headers().get("apikey").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let from_query = request
-        .uri()
-        .query()
-        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("apikey=")).map(str::to_owned));
-    if from_header.or(from_query).as_deref() == Some(state.settings.anon_key.as_str()) {
-        next.run(request).await
-    } else {
-        (StatusCode::UNAUTHORIZED, Json(serde_json::json!({"message": "No API key found in request"}))).into_response()
     }
 }
 
@@ -149,43 +96,7 @@ fn print_seed(base: &str) {
     println!("devserver: seeded date between alice and bob: {base}/video-date/{}", seed::DATE_ID);
 }
 
-/// The wasm test runner serves its page from another loopback port, so loopback origins may call us.
-fn loopback_cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| is_loopback_origin(origin.as_bytes())))
-        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::OPTIONS])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::HeaderName::from_static("apikey"),
-            header::HeaderName::from_static("prefer"),
-            header::HeaderName::from_static("x-client-info"),
-        ])
-}
-
-fn is_loopback_origin(origin: &[u8]) -> bool {
-    let Ok(origin) = std::str::from_utf8(origin) else { return false };
-    let host_port = origin.strip_prefix("http://").unwrap_or_default();
-    let host = host_port.rsplit_once(':').map_or(host_port, |(host, _port)| host);
-    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
-}
-
 async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
     println!("devserver: shutting down");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_loopback_origin;
-
-    #[test]
-    fn only_plain_http_loopback_origins_pass_cors() {
-        for ok in ["http://127.0.0.1:8000", "http://localhost:3000", "http://[::1]:9", "http://127.0.0.1"] {
-            assert!(is_loopback_origin(ok.as_bytes()), "{ok}");
-        }
-        for bad in ["https://evil.example", "http://127.0.0.1.evil.example:80", "null", "http://10.0.0.1:80"] {
-            assert!(!is_loopback_origin(bad.as_bytes()), "{bad}");
-        }
-    }
 }

@@ -36,14 +36,42 @@ pub fn mint(user: &User, secret: &str, ttl_secs: u64) -> (String, SessionClaims)
     (jwt, claims)
 }
 
+/// Why a session token was refused; realtime words its errors after this, as Supabase does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejection {
+    Expired { secs_ago: u64 },
+    Invalid,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::Expired { secs_ago } => write!(f, "Token has expired {secs_ago} seconds ago"),
+            Rejection::Invalid => f.write_str("The token provided is not a valid JWT"),
+        }
+    }
+}
+
 /// Checks signature, audience and expiry (no leeway: short test TTLs must really expire).
-pub fn verify(jwt: &str, secret: &str) -> Option<SessionClaims> {
+pub fn check(jwt: &str, secret: &str) -> Result<SessionClaims, Rejection> {
+    let key = DecodingKey::from_secret(secret.as_bytes());
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&["authenticated"]);
     validation.leeway = 0;
-    decode::<SessionClaims>(jwt, &DecodingKey::from_secret(secret.as_bytes()), &validation)
-        .ok()
-        .map(|data| data.claims)
+    match decode::<SessionClaims>(jwt, &key, &validation) {
+        Ok(data) => Ok(data.claims),
+        Err(err) if *err.kind() == jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+            // The signature was good; only the clock refused it, so say by how much.
+            validation.validate_exp = false;
+            let exp = decode::<SessionClaims>(jwt, &key, &validation).map_or(0, |data| data.claims.exp);
+            Err(Rejection::Expired { secs_ago: now().saturating_sub(exp) })
+        }
+        Err(_) => Err(Rejection::Invalid),
+    }
+}
+
+pub fn verify(jwt: &str, secret: &str) -> Option<SessionClaims> {
+    check(jwt, secret).ok()
 }
 
 /// The session behind an `Authorization: Bearer` header, if it is valid.
@@ -72,5 +100,7 @@ mod tests {
         let (jwt, _) = mint(&ALICE, "s3cret", 0);
         std::thread::sleep(std::time::Duration::from_millis(1100));
         assert!(verify(&jwt, "s3cret").is_none());
+        assert!(matches!(check(&jwt, "s3cret"), Err(Rejection::Expired { secs_ago: 1.. })));
+        assert!(matches!(check(&jwt, "other"), Err(Rejection::Invalid)));
     }
 }

@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::faults::Faults;
+use crate::realtime::Hub;
 use crate::seed::{self, VideoDate};
 
 /// Settings fixed at start-up.
@@ -16,6 +18,8 @@ pub struct Settings {
     pub anon_key: String,
     pub session_ttl_secs: u64,
     pub token_ttl_secs: u64,
+    /// A realtime socket that sends nothing for this long is closed.
+    pub realtime_idle_timeout: Duration,
     pub faults_enabled: bool,
 }
 
@@ -26,6 +30,8 @@ pub struct AppState {
     /// Refresh token -> user id.
     pub refresh_tokens: Arc<Mutex<HashMap<String, String>>>,
     pub faults: Arc<Mutex<Faults>>,
+    /// Open realtime sockets, presences and realtime faults.
+    pub realtime: Hub,
 }
 
 impl AppState {
@@ -35,6 +41,7 @@ impl AppState {
             dates: Arc::new(Mutex::new(seed::dates())),
             refresh_tokens: Arc::default(),
             faults: Arc::default(),
+            realtime: Hub::default(),
         }
     }
 
