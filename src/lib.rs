@@ -8,6 +8,7 @@ pub mod logging;
 pub mod media;
 pub mod metrics;
 pub mod pages;
+pub mod realtime;
 pub mod routes;
 pub mod supabase;
 pub mod task;

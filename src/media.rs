@@ -1,7 +1,7 @@
 //! Camera and microphone for the pre-join preview, as RAII handles: a [`Preview`] stops its tracks when
 //! dropped, and a request abandoned mid-prompt stops the stream that arrives after it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
@@ -51,12 +51,22 @@ fn stop_all(stream: &web_sys::MediaStream) {
     }
 }
 
-/// Stops the stream if it arrives after the request was abandoned (the page was left mid-prompt).
-struct AbandonOnDrop(Rc<Cell<bool>>);
+/// Owns a requested stream from the moment the browser delivers it, even if the task awaiting it was
+/// cancelled in between: dropping the handoff stops whatever it still holds or receives later.
+#[derive(Default)]
+struct Handoff {
+    abandoned: Cell<bool>,
+    stream: RefCell<Option<web_sys::MediaStream>>,
+}
+
+struct AbandonOnDrop(Rc<Handoff>);
 
 impl Drop for AbandonOnDrop {
     fn drop(&mut self) {
-        self.0.set(true);
+        self.0.abandoned.set(true);
+        if let Some(stream) = self.0.stream.borrow_mut().take() {
+            stop_all(&stream);
+        }
     }
 }
 
@@ -73,19 +83,25 @@ pub async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaDeviceFa
     let promise = devices
         .get_user_media_with_constraints(&constraints)
         .map_err(|err| MediaDeviceFailure::from_error_name(&error_name(&err)))?;
-    let abandoned = Rc::new(Cell::new(false));
-    let _guard = AbandonOnDrop(abandoned.clone());
-    let late_stop = Closure::once_into_js(move |stream: JsValue| {
-        if abandoned.get() {
-            stop_all(stream.unchecked_ref());
+    let handoff = Rc::new(Handoff::default());
+    let guard = AbandonOnDrop(handoff.clone());
+    let receive = Closure::once_into_js(move |stream: JsValue| {
+        let stream: web_sys::MediaStream = stream.unchecked_into();
+        if handoff.abandoned.get() {
+            stop_all(&stream);
+        } else {
+            *handoff.stream.borrow_mut() = Some(stream);
         }
     });
     // Called through JS so the one-shot closure is freed once the promise resolves.
     if let Ok(then) = Reflect::get(&promise, &"then".into()) {
-        let _ = then.unchecked_into::<js_sys::Function>().call1(&promise, &late_stop);
+        let _ = then.unchecked_into::<js_sys::Function>().call1(&promise, &receive);
     }
     match JsFuture::from(promise).await {
-        Ok(stream) => Ok(Preview { stream: stream.unchecked_into() }),
+        Ok(_) => {
+            let stream = guard.0.stream.borrow_mut().take().ok_or(MediaDeviceFailure::Other)?;
+            Ok(Preview { stream })
+        }
         Err(err) => {
             let failure = MediaDeviceFailure::from_error_name(&error_name(&err));
             tracing::warn!(failure = ?failure, "camera or microphone unavailable");

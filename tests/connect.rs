@@ -6,7 +6,7 @@ mod common;
 
 use common::devserver::{self, ALICE, LIVEKIT};
 use serde_json::json;
-use video_date::livekit::{connect, ConnectError, ConnectFailure, ConnectionState, Connected, FailureCause, Room, RoomOptions};
+use video_date::livekit::{connect, MediaRequest, ConnectError, ConnectFailure, ConnectionState, Connected, FailureCause, Room, RoomOptions};
 use video_date::token::TokenError;
 use wasm_bindgen_test::*;
 
@@ -25,7 +25,7 @@ async fn a_valid_token_connects_and_publishes_the_camera() {
     let room = Room::new(RoomOptions::default());
     assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 1 }));
     assert_eq!(room.state(), Some(ConnectionState::Connected));
-    room.set_camera_enabled(true, None).await.expect("the fake camera publishes");
+    room.publish_media(&MediaRequest { camera: true, ..Default::default() }).await.expect("the fake camera publishes");
     assert!(room.is_camera_enabled());
     room.disconnect().await;
     assert_eq!(room.state(), Some(ConnectionState::Disconnected));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::devserver::{self, ALICE, CAROL};
 use common::page::{mount_page, sign_in_as, sign_out, DATE_ID};
 use serde_json::json;
-use video_date::livekit::{connect, Room, RoomOptions};
+use video_date::livekit::{connect, MediaRequest, Room, RoomOptions};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -67,7 +67,7 @@ async fn joining_connects_and_waits_for_the_partner_who_then_comes_and_goes() {
 
     let bob_room = Room::new(RoomOptions::default());
     connect(&bob_room, &devserver::token_source(&bob), devserver::LIVEKIT).await.expect("bob joins");
-    bob_room.set_camera_enabled(true, None).await.expect("bob's fake camera");
+    bob_room.publish_media(&MediaRequest { camera: true, ..Default::default() }).await.expect("bob's fake camera");
     let partner_video = "video.partner-video";
     common::wait_for(&page.host, partner_video, SHORT).await;
     let deadline = js_sys::Date::now() + CALL.as_millis() as f64;
@@ -93,4 +93,55 @@ async fn a_token_the_server_keeps_refusing_asks_to_sign_in_again() {
     assert_eq!(devserver::token_requests().await - before, 2, "one retry, never a third token");
     page.unmount();
     devserver::clear_faults().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_partner_ending_the_date_reaches_the_page_through_realtime() {
+    devserver::clear_faults().await;
+    let bob = devserver::sign_in(devserver::BOB).await;
+    devserver::update_date(&bob, json!({"status": "live", "ended_by": null})).await;
+    sign_in_as(ALICE).await;
+    let page = mount_page(DATE_ID);
+    page.click("button.primary:not([disabled])", SHORT).await;
+    page.wait_for_text("hasn't joined yet", CALL).await;
+    devserver::update_date(&bob, json!({"status": "ended", "ended_by": bob.user_id})).await;
+    page.wait_for_text("Your date ended the date.", SHORT).await;
+    page.unmount();
+    devserver::update_date(&bob, json!({"status": "scheduled", "ended_by": null})).await;
+}
+
+#[wasm_bindgen_test]
+async fn realtime_that_stays_down_shows_that_it_is_retrying() {
+    devserver::clear_faults().await;
+    sign_in_as(ALICE).await;
+    devserver::add_realtime_fault(json!({"kind": "down"}), 1).await;
+    let page = mount_page(DATE_ID);
+    // The default policy (1 s base, 8 attempts) would take minutes; the page must say it is retrying.
+    page.wait_for_text("Live updates are offline. Retrying in", CALL).await;
+    page.unmount();
+    devserver::clear_faults().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_realtime_give_up_is_explained_with_a_retry_button() {
+    use leptos::prelude::*;
+    use video_date::components::realtime_notice::RealtimeNotice;
+    use video_date::realtime::RealtimeStatus;
+
+    let host = common::host();
+    let status = RwSignal::new(RealtimeStatus::Subscribed);
+    let retries = RwSignal::new(0);
+    let _mounted = mount_to(host.clone(), move || {
+        view! { <RealtimeNotice status retry=Callback::new(move |()| retries.update(|n| *n += 1))/> }
+    });
+    assert_eq!(host.text_content().unwrap_or_default(), "", "nothing to say while subscribed");
+    status.set(RealtimeStatus::Retrying { attempt: 2, max_attempts: 8, delay_ms: 1500 });
+    common::wait_for(&host, "[data-realtime=retrying]", SHORT).await;
+    assert!(host.text_content().unwrap().contains("Retrying in 2 s (attempt 2 of 8)"));
+    status.set(RealtimeStatus::GaveUp { attempts: 8 });
+    let button = common::wait_for(&host, "[data-realtime=gave-up] button", SHORT).await;
+    assert!(host.text_content().unwrap().contains("stopped after 8 tries"));
+    use wasm_bindgen::JsCast;
+    button.unchecked_into::<web_sys::HtmlElement>().click();
+    assert_eq!(retries.get_untracked(), 1);
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::livekit::MediaDeviceFailure;
 use crate::media::{list_devices, open_preview, Device, MediaChoice, Preview};
-use crate::task::spawn_in;
+use crate::task::{current_owner, spawn_in};
 
 /// What the person chose before joining.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSigna
     let microphones = RwSignal::new(Vec::<Device>::new());
     let preview = StoredValue::new_local(None::<Preview>);
     let video = NodeRef::<leptos::html::Video>::new();
-    let owner = StoredValue::new_local(Owner::current().unwrap_or_default());
+    let owner = StoredValue::new_local(current_owner());
 
     let open = move || {
         state.set(PreviewState::Asking);

@@ -10,5 +10,5 @@ mod types;
 pub use connect::{connect, ConnectFailure, Connected, FailureCause};
 pub use error::{ConnectError, ErrorFields, MediaDeviceFailure};
 pub use events::{EventSubscription, RemoteTrack, RoomEvent};
-pub use room::{Room, RoomOptions};
+pub use room::{MediaRequest, Room, RoomOptions};
 pub use types::{ConnectionQuality, ConnectionState, DisconnectReason, TrackKind};

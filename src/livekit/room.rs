@@ -1,15 +1,17 @@
 //! A LiveKit room: connect, media, and a guaranteed disconnect when dropped.
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::{ConnectError, ErrorFields, MediaDeviceFailure};
 use super::events::{error_name, EventSubscription, RoomEvent};
 use super::sys;
-use super::types::ConnectionState;
+use super::types::{ConnectionState, TrackKind};
 use crate::token::Token;
 
 /// Options for a new room.
@@ -31,6 +33,20 @@ impl Default for RoomOptions {
 /// state turns the camera off. Drop its [`EventSubscription`]s first (declare them before the room in a struct).
 pub struct Room {
     inner: sys::Room,
+    /// The camera and microphone tracks this room opened, kept from the moment the browser delivers them;
+    /// dropping the room stops each of them.
+    local_tracks: Rc<RefCell<Vec<sys::Track>>>,
+    /// Set on drop: a camera or microphone that finishes starting after that is stopped at once.
+    dropped: Rc<Cell<bool>>,
+}
+
+/// Which local media to publish, and from which devices (`None`: the browser's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaRequest {
+    pub camera: bool,
+    pub microphone: bool,
+    pub camera_device: Option<String>,
+    pub microphone_device: Option<String>,
 }
 
 impl Room {
@@ -38,7 +54,7 @@ impl Room {
         let js = Object::new();
         set(&js, "adaptiveStream", &options.adaptive_stream.into());
         set(&js, "dynacast", &options.dynacast.into());
-        Room { inner: sys::Room::new(&js) }
+        Room { inner: sys::Room::new(&js), local_tracks: Rc::default(), dropped: Rc::default() }
     }
 
     /// `None` only if the SDK reports a state this build does not know (a newer SDK).
@@ -65,15 +81,64 @@ impl Room {
         EventSubscription::new(&self.inner, Rc::new(handler))
     }
 
-    /// Turns the camera on (the given device, or the default) or off.
-    pub async fn set_camera_enabled(&self, enabled: bool, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
-        let options = capture_options(device_id);
-        media_result(JsFuture::from(self.inner.local_participant().set_camera_enabled(enabled, &options)).await)
+    /// Opens the camera and/or microphone (a device id, or the default) and publishes them. The tracks are
+    /// the room's: dropping the room stops them, even if they were still starting. One device failing does
+    /// not keep the other from publishing; the first failure is returned.
+    pub async fn publish_media(&self, request: &MediaRequest) -> Result<(), MediaDeviceFailure> {
+        let mut outcome = Ok(());
+        for (kind, wanted, device_id) in [
+            ("audio", request.microphone, request.microphone_device.as_deref()),
+            ("video", request.camera, request.camera_device.as_deref()),
+        ] {
+            if wanted {
+                if let Err(failure) = self.publish_one(kind, device_id).await {
+                    outcome = outcome.and(Err(failure));
+                }
+            }
+        }
+        outcome
     }
 
-    pub async fn set_microphone_enabled(&self, enabled: bool, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
-        let options = capture_options(device_id);
-        media_result(JsFuture::from(self.inner.local_participant().set_microphone_enabled(enabled, &options)).await)
+    async fn publish_one(&self, kind: &str, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
+        let options = Object::new();
+        set(&options, if kind == "audio" { "video" } else { "audio" }, &false.into());
+        set(&options, kind, &capture_options(device_id));
+        let promise = sys::create_local_tracks(&options);
+        let (dropped, owned) = (self.dropped.clone(), self.local_tracks.clone());
+        // Take the tracks as soon as they exist (this task may be cancelled before it resumes); if the
+        // room is already gone, stop them instead.
+        let receive = Closure::once_into_js(move |tracks: JsValue| {
+            for track in js_sys::Array::from(&tracks).iter() {
+                let track: sys::Track = track.unchecked_into();
+                if dropped.get() {
+                    track.media_stream_track().stop();
+                } else {
+                    owned.borrow_mut().push(track);
+                }
+            }
+        });
+        if let Ok(then) = Reflect::get(&promise, &JsValue::from_str("then")) {
+            let _ = then.unchecked_into::<js_sys::Function>().call1(&promise, &receive);
+        }
+        let tracks = JsFuture::from(promise).await.map_err(|err| MediaDeviceFailure::from_error_name(&error_name(&err)))?;
+        for track in js_sys::Array::from(&tracks).iter() {
+            let track: sys::Track = track.unchecked_into();
+            JsFuture::from(self.inner.local_participant().publish_track(&track))
+                .await
+                .map_err(|_| MediaDeviceFailure::Other)?;
+        }
+        Ok(())
+    }
+
+    /// Mutes (camera: also turns it off) or unmutes our published track of `kind`.
+    pub async fn set_muted(&self, kind: TrackKind, muted: bool) -> bool {
+        let Some(track) = self.local_track(kind) else { return false };
+        let promise = if muted { track.mute() } else { track.unmute() };
+        JsFuture::from(promise).await.is_ok()
+    }
+
+    fn local_track(&self, kind: TrackKind) -> Option<sys::Track> {
+        self.local_tracks.borrow().iter().find(|t| TrackKind::from_sdk(&t.kind()) == Some(kind)).cloned()
     }
 
     /// Switches a live call to another camera (`"videoinput"`) or microphone (`"audioinput"`).
@@ -81,18 +146,21 @@ impl Room {
         JsFuture::from(self.inner.switch_active_device(kind, device_id)).await.is_ok()
     }
 
-    /// Shows the local camera in `element`; false while no camera track is published.
-    pub fn attach_local_camera(&self, element: &web_sys::HtmlMediaElement) -> bool {
-        let track = self.inner.local_participant().get_track_publication("camera").and_then(|p| p.track());
-        track.map(|track| track.attach(element)).is_some()
+    /// Shows the local camera in `element` (when there is one); true if a camera track is published.
+    pub fn attach_local_camera_to(&self, element: Option<impl AsRef<web_sys::HtmlMediaElement>>) -> bool {
+        let Some(track) = self.local_track(TrackKind::Video) else { return false };
+        if let Some(element) = element {
+            track.attach(element.as_ref());
+        }
+        true
+    }
+
+    pub fn has_local(&self, kind: TrackKind) -> bool {
+        self.local_track(kind).is_some()
     }
 
     pub fn is_camera_enabled(&self) -> bool {
         self.inner.local_participant().is_camera_enabled()
-    }
-
-    pub fn is_microphone_enabled(&self) -> bool {
-        self.inner.local_participant().is_microphone_enabled()
     }
 
     pub fn local_identity(&self) -> String {
@@ -115,17 +183,25 @@ impl Room {
 
 impl Drop for Room {
     fn drop(&mut self) {
-        // The promise settles on its own; the SDK stops the tracks synchronously when it starts.
-        let _ = self.inner.disconnect(true);
+        self.dropped.set(true);
+        // Disconnect first: it unpublishes and stops the published tracks. What was still starting (not yet
+        // published) is stopped once the disconnect has settled, at the browser track (see `sys::Track`).
+        let tracks = self.local_tracks.clone();
+        let stop_the_rest = Closure::once_into_js(move |_: JsValue| {
+            for track in tracks.borrow().iter() {
+                track.media_stream_track().stop();
+            }
+        });
+        let disconnected = self.inner.disconnect(true);
+        if let Ok(then) = Reflect::get(&disconnected, &JsValue::from_str("then")) {
+            let _ = then.unchecked_into::<js_sys::Function>().call2(&disconnected, &stop_the_rest, &stop_the_rest);
+        }
     }
 }
 
-fn media_result(result: Result<JsValue, JsValue>) -> Result<(), MediaDeviceFailure> {
-    result.map(drop).map_err(|err| MediaDeviceFailure::from_error_name(&error_name(&err)))
-}
-
+/// `true` (the default device) or `{deviceId}`.
 fn capture_options(device_id: Option<&str>) -> JsValue {
-    device_id.map_or(JsValue::UNDEFINED, |id| {
+    device_id.map_or(JsValue::TRUE, |id| {
         let options = Object::new();
         set(&options, "deviceId", &id.into());
         options.into()

@@ -56,27 +56,15 @@ extern "C" {
     #[wasm_bindgen(extends = Participant)]
     pub type LocalParticipant;
 
-    /// `options` is a capture-options object (`{deviceId}`) or `undefined`.
-    #[wasm_bindgen(method, js_name = setCameraEnabled)]
-    pub fn set_camera_enabled(this: &LocalParticipant, enabled: bool, options: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = publishTrack)]
+    pub fn publish_track(this: &LocalParticipant, track: &Track) -> Promise;
 
-    #[wasm_bindgen(method, js_name = setMicrophoneEnabled)]
-    pub fn set_microphone_enabled(this: &LocalParticipant, enabled: bool, options: &JsValue) -> Promise;
-
-    /// `source` is a `Track.Source` string such as `"camera"`.
-    #[wasm_bindgen(method, js_name = getTrackPublication)]
-    pub fn get_track_publication(this: &LocalParticipant, source: &str) -> Option<TrackPublication>;
-
-    pub type TrackPublication;
-
-    #[wasm_bindgen(method, getter)]
-    pub fn track(this: &TrackPublication) -> Option<Track>;
+    /// `options` is `{audio, video}`, each `false`, `true` or `{deviceId}`; resolves to `LocalTrack[]`.
+    #[wasm_bindgen(js_name = createLocalTracks)]
+    pub fn create_local_tracks(options: &JsValue) -> Promise;
 
     #[wasm_bindgen(method, getter, js_name = isCameraEnabled)]
     pub fn is_camera_enabled(this: &LocalParticipant) -> bool;
-
-    #[wasm_bindgen(method, getter, js_name = isMicrophoneEnabled)]
-    pub fn is_microphone_enabled(this: &LocalParticipant) -> bool;
 
     #[derive(Debug, Clone)]
     pub type Track;
@@ -84,6 +72,18 @@ extern "C" {
     /// `"audio"` or `"video"`.
     #[wasm_bindgen(method, getter)]
     pub fn kind(this: &Track) -> String;
+
+    /// The browser track underneath. Stopping it directly (not through `LocalTrack.stop`, which the SDK
+    /// reports as a lost device and answers by opening a new one) releases the camera for good.
+    #[wasm_bindgen(method, getter, js_name = mediaStreamTrack)]
+    pub fn media_stream_track(this: &Track) -> web_sys::MediaStreamTrack;
+
+    /// Local tracks only: stop sending (a camera also turns its light off) or resume.
+    #[wasm_bindgen(method)]
+    pub fn mute(this: &Track) -> Promise;
+
+    #[wasm_bindgen(method)]
+    pub fn unmute(this: &Track) -> Promise;
 
     #[wasm_bindgen(method)]
     pub fn attach(this: &Track, element: &web_sys::HtmlMediaElement) -> web_sys::HtmlMediaElement;

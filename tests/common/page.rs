@@ -31,6 +31,9 @@ pub fn sign_out() {
 
 pub struct MountedPage {
     pub host: web_sys::HtmlElement,
+    /// The parent owner, cleaned up on unmount the way Leptos cleans up a child view it replaces;
+    /// dropping the mount handle alone only detaches the DOM.
+    owner: Owner,
     handle: Option<UnmountHandle<leptos::tachys::view::any_view::AnyViewState>>,
 }
 
@@ -59,6 +62,7 @@ impl MountedPage {
     }
 
     pub fn unmount(mut self) {
+        self.owner.cleanup();
         self.handle.take();
         self.host.remove();
     }
@@ -67,9 +71,12 @@ impl MountedPage {
 pub fn mount_page(date_id: &str) -> MountedPage {
     let host = super::host();
     let date_id = date_id.to_owned();
-    let handle = mount_to(host.clone(), move || {
-        provide_context(config());
-        view! { <VideoDatePage date_id=date_id.clone()/> }.into_any()
+    let owner = Owner::new();
+    let handle = owner.with(|| {
+        mount_to(host.clone(), move || {
+            provide_context(config());
+            view! { <VideoDatePage date_id=date_id.clone()/> }.into_any()
+        })
     });
-    MountedPage { host, handle: Some(handle) }
+    MountedPage { host, owner, handle: Some(handle) }
 }

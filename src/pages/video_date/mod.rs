@@ -14,11 +14,13 @@ use self::call_state::{CallPhase, CallSignals, Partner};
 use self::call_view::{CallActions, CallElements, CallView};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
+use crate::components::realtime_notice::RealtimeNotice;
 use crate::components::pre_join::{JoinChoice, PreJoin};
 use crate::config::Config;
 use crate::metrics::{self, Metric};
-use crate::task::spawn_in;
-use crate::livekit::{connect, ConnectError, EventSubscription, FailureCause, Room, RoomEvent, RoomOptions, TrackKind};
+use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
+use crate::task::{current_owner, spawn_in};
+use crate::livekit::{connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind};
 use crate::supabase::rest::{self, DateError};
 use crate::supabase::session::{self, Session};
 use crate::supabase::video_date::{format_countdown, DateStatus, VideoDate};
@@ -37,6 +39,7 @@ enum Screen {
 /// What the page keeps open while it is mounted, besides the call.
 #[derive(Default)]
 struct PageResources {
+    realtime: Option<ResilientChannel>,
     session_refresh: Option<Timeout>,
     clock: Option<Interval>,
 }
@@ -63,8 +66,9 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     let resources = StoredValue::new_local(PageResources::default());
     let call = StoredValue::new_local(None::<Call>);
     let signals = CallSignals::new();
+    let realtime_status = RwSignal::new(RealtimeStatus::Connecting);
     let elements = CallElements::new();
-    let owner = StoredValue::new_local(Owner::current().unwrap_or_default());
+    let owner = StoredValue::new_local(current_owner());
     on_cleanup(move || {
         call.try_set_value(None);
         resources.try_set_value(PageResources::default());
@@ -85,6 +89,19 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         match rest::fetch_date(&config, &signed_in, &load_date_id).await {
             Ok(row) => {
                 let ended = row.status == DateStatus::Ended;
+                let me = signed_in.user_id.clone();
+                let on_row = move |updated: VideoDate| {
+                    if updated.status == DateStatus::Ended && date.try_get_untracked().flatten().is_some_and(|d| d.status != DateStatus::Ended) {
+                        let who = if updated.ended_by.as_deref() == Some(me.as_str()) { "You" } else { "Your date" };
+                        let message = format!("{who} ended the date.");
+                        call.try_set_value(None);
+                        announce.try_set(message.clone());
+                        screen.try_set(Screen::Ended(message));
+                    }
+                    date.try_set(Some(updated));
+                };
+                let channel = follow_date(&config, &signed_in, &row, on_row, realtime_status);
+                resources.update_value(|r| r.realtime = Some(channel));
                 date.set(Some(row));
                 session.set(Some(signed_in.clone()));
                 schedule_session_refresh(config.clone(), signed_in, session, call, resources);
@@ -134,7 +151,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         toggle_microphone: Callback::new(move |()| {
             let on = !signals.microphone_on.get_untracked();
             with_room(owner, call, move |room| async move {
-                if room.set_microphone_enabled(on, None).await.is_ok() {
+                if room.set_muted(TrackKind::Audio, !on).await {
                     signals.microphone_on.try_set(on);
                 }
             });
@@ -142,11 +159,8 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         toggle_camera: Callback::new(move |()| {
             let on = !signals.camera_on.get_untracked();
             with_room(owner, call, move |room| async move {
-                if room.set_camera_enabled(on, None).await.is_ok() {
+                if room.set_muted(TrackKind::Video, !on).await {
                     signals.camera_on.try_set(on);
-                    if on {
-                        attach_own_camera(&room, elements);
-                    }
                 }
             });
         }),
@@ -194,6 +208,9 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                 <h1 id="date-title">"Your date"</h1>
                 <LiveRegion message=announcement/>
             </header>
+            <RealtimeNotice status=realtime_status retry=Callback::new(move |()| {
+                resources.with_value(|r| if let Some(channel) = &r.realtime { channel.retry_now() });
+            })/>
             {move || match screen.get() {
                 Screen::Loading => view! { <p class="status">"Loading your date…"</p> }.into_any(),
                 Screen::SignedOut(message) => view! {
@@ -211,20 +228,42 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     }
 }
 
+/// Follows the date's row over Supabase Realtime; `on_row` gets every new version of it.
+fn follow_date(
+    config: &Config,
+    signed_in: &Session,
+    row: &VideoDate,
+    on_row: impl Fn(VideoDate) + 'static,
+    status: RwSignal<RealtimeStatus>,
+) -> ResilientChannel {
+    let options = RealtimeOptions::new(
+        config.supabase_url.clone(),
+        config.supabase_anon_key.clone(),
+        signed_in.access_token.clone(),
+        format!("video-date:{}", row.id),
+        "video_dates",
+        format!("id=eq.{}", row.id),
+    );
+    ResilientChannel::start(
+        options,
+        move |change| match serde_json::from_value::<VideoDate>(change.record) {
+            Ok(updated) => on_row(updated),
+            Err(err) => tracing::warn!("a date update could not be read: {err}"),
+        },
+        move |new_status| {
+            status.try_set(new_status);
+        },
+    )
+}
+
 /// Runs `f` with the call's room, if there is one, as a task cancelled with the page.
-fn with_room<F, Fut>(owner: StoredValue<Owner, LocalStorage>, call: StoredValue<Option<Call>, LocalStorage>, f: F)
+fn with_room<F, Fut>(owner: StoredValue<WeakOwner, LocalStorage>, call: StoredValue<Option<Call>, LocalStorage>, f: F)
 where
     F: FnOnce(Rc<Room>) -> Fut + 'static,
     Fut: std::future::Future<Output = ()> + 'static,
 {
     if let Some(room) = call.with_value(|c| c.as_ref().map(|c| c.room.clone())) {
         spawn_in(&owner.get_value(), f(room));
-    }
-}
-
-fn attach_own_camera(room: &Room, elements: CallElements) {
-    if let Some(video) = elements.own_video.get_untracked() {
-        room.attach_local_camera(&video);
     }
 }
 
@@ -288,23 +327,18 @@ async fn join_call(
 }
 
 async fn publish_media(room: &Room, choice: &JoinChoice, signals: CallSignals, elements: CallElements) {
-    if choice.microphone_on {
-        if let Err(failure) = room.set_microphone_enabled(true, choice.devices.microphone.as_deref()).await {
-            metrics::record(Metric::MediaFailure { kind: failure.kind() });
-            signals.device_problem.set(Some(failure.to_string()));
-            signals.microphone_on.set(false);
-        }
+    let request = MediaRequest {
+        camera: choice.camera_on,
+        microphone: choice.microphone_on,
+        camera_device: choice.devices.camera.clone(),
+        microphone_device: choice.devices.microphone.clone(),
+    };
+    if let Err(failure) = room.publish_media(&request).await {
+        metrics::record(Metric::MediaFailure { kind: failure.kind() });
+        signals.device_problem.set(Some(failure.to_string()));
     }
-    if choice.camera_on {
-        match room.set_camera_enabled(true, choice.devices.camera.as_deref()).await {
-            Ok(()) => attach_own_camera(room, elements),
-            Err(failure) => {
-                metrics::record(Metric::MediaFailure { kind: failure.kind() });
-                signals.device_problem.set(Some(failure.to_string()));
-                signals.camera_on.set(false);
-            }
-        }
-    }
+    signals.camera_on.set(room.attach_local_camera_to(elements.own_video.get_untracked()));
+    signals.microphone_on.set(room.has_local(TrackKind::Audio));
 }
 
 fn attach_partner_track(event: &RoomEvent, partner_id: &str, elements: CallElements) {
@@ -344,6 +378,11 @@ fn schedule_session_refresh(
                     call.try_with_value(|c| {
                         if let Some(c) = c {
                             c.source.set_access_token(fresh.access_token.clone());
+                        }
+                    });
+                    resources.try_with_value(|r| {
+                        if let Some(channel) = &r.realtime {
+                            channel.set_access_token(fresh.access_token.clone());
                         }
                     });
                     session.try_set(Some(fresh.clone()));
