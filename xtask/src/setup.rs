@@ -14,6 +14,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The SDK bundle the Rust bindings import; generated, never committed.
 pub const LIVEKIT_BUNDLE: &str = "js/livekit-client.js";
 const LIVEKIT_ENTRY: &str = "js/livekit-client.entry.js";
+const NO_WEBRTC_ADAPTER: &str = "js/no-webrtc-adapter.js";
 
 pub fn run_all() -> Result<(), StepError> {
     let started = Instant::now();
@@ -138,6 +139,7 @@ fn livekit_bundle() -> Result<(), StepError> {
         command(paths::node_bin().join("esbuild"))
             .arg(LIVEKIT_ENTRY)
             .args(["--bundle", "--format=esm", "--minify", "--target=es2020", "--legal-comments=none", "--log-level=warning"])
+            .arg(format!("--alias:webrtc-adapter=./{NO_WEBRTC_ADAPTER}"))
             .arg(format!("--outfile={}", fresh.display())),
     )?;
     let bundle = read(&fresh, "livekit-bundle")?;
