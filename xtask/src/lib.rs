@@ -1,6 +1,9 @@
-//! Tasks behind the README's two commands, and the local stack the tests run against.
-//! `e2e` uses [`stack`] too, so the two never disagree on how a server is started.
+//! Tasks behind the README's commands, and the local stack the tests run against.
+//! `e2e` uses [`stack`] too, so the two never disagree on how a server is started, and
+//! [`bench::timing`] so the browser bench and the report agree on how figures travel.
 
+pub mod bench;
+pub mod build;
 pub mod paths;
 pub mod process;
 pub mod setup;

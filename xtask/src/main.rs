@@ -4,16 +4,18 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+use xtask::build::{build_app, build_devserver, Profile};
 use xtask::paths;
-use xtask::process::{command, describe, run, step_error, StepError};
-use xtask::setup;
+use xtask::process::{command, describe, step_error, StepError};
+use xtask::{bench, setup};
 use xtask::stack::{Stack, StackOptions, DEV_PORTS, TEST_PORTS};
 
-const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release>
+const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   setup          install what is missing (idempotent)
   dev            set up, build, start livekit-server + devserver + the app; Ctrl-C stops all
   test           set up, then run the native, browser and e2e suites
-  build-release  set up, then build the release app into dist/";
+  build-release  set up, then build the release app into dist/
+  bench          set up, build, measure sizes and start-up; print the table and write BENCHMARKS.md";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         "dev" => dev(),
         "test" => test(),
         "build-release" => setup::run_all().and_then(|()| build_app(Profile::Release)),
+        "bench" => bench::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -34,25 +37,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Profile {
-    Debug,
-    Release,
-}
-
-fn build_app(profile: Profile) -> Result<(), StepError> {
-    let mut trunk = command("trunk");
-    trunk.arg("build").arg("--dist").arg(paths::dist_dir());
-    if profile == Profile::Release {
-        trunk.arg("--release");
-    }
-    run("build-app", &mut trunk)
-}
-
-fn build_devserver() -> Result<(), StepError> {
-    run("build-devserver", command("cargo").args(["build", "--quiet", "--package", "devserver"]))
 }
 
 fn dev() -> Result<(), StepError> {

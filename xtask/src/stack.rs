@@ -28,6 +28,9 @@ pub const DEV_PORTS: Ports =
     Ports { livekit: 7880, livekit_tcp: 7881, livekit_udp: 7882, devserver: 8787, chromedriver: 9515 };
 pub const TEST_PORTS: Ports =
     Ports { livekit: 7890, livekit_tcp: 7891, livekit_udp: 7892, devserver: 8797, chromedriver: 9525 };
+/// `cargo xtask bench`'s own, so it can run while a test stack is up.
+pub const BENCH_PORTS: Ports =
+    Ports { livekit: 7900, livekit_tcp: 7901, livekit_udp: 7902, devserver: 8807, chromedriver: 9535 };
 
 /// What to start, and where its output goes.
 #[derive(Debug, Clone)]
@@ -176,8 +179,12 @@ fn spawn_and_wait(
         command.stdout(file).stderr(stderr);
     }
     command.stdin(Stdio::null());
-    let mut guard = ChildGuard::spawn(name, &mut command)?;
     let address = SocketAddr::from(([127, 0, 0, 1], port));
+    // Readiness is "the port answers", so a server left over on it would pass for ours.
+    if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+        return Err(step_error(name, format!("port {port} is already in use (another stack still running?)")));
+    }
+    let mut guard = ChildGuard::spawn(name, &mut command)?;
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if let Some(status) = guard.exited() {

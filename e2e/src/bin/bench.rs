@@ -1,0 +1,201 @@
+//! `cargo xtask bench`'s browser figures: start-up and join of the release build on the local stack, each run in a
+//! fresh headless Chromium (cold cache), timed inside the page. Prints one `Timing` line per figure on stdout
+//! (progress goes to stderr); asserts nothing.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use e2e::{browser, Stack, StackOptions};
+use fantoccini::Client;
+use serde_json::{json, Value};
+use xtask::bench::timing::Timing;
+use xtask::paths;
+use xtask::stack::BENCH_PORTS;
+
+const RUNS: usize = 10;
+/// The devserver's seeded date, which alice and bob share.
+const DATE_PATH: &str = "/video-date/d47e0000-0000-4000-8000-000000000001";
+const EMAIL: &str = "alice@example.com";
+/// Where the app (like supabase-js) keeps the session for the devserver's `supabase_url` 127.0.0.1.
+const SESSION_KEY: &str = "sb-127-auth-token";
+const ANON_KEY: &str = "dev-anon-key";
+/// How long a page may take to reach a figure's end before the run counts as failed; under WebDriver's default
+/// 30 s script timeout, so the page's own answer says which figure it was.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Signs in with the devserver's password grant and stores the answer where the app looks for its session.
+const SIGN_IN: &str = r#"
+const [email, anonKey, sessionKey, done] = arguments;
+fetch('/auth/v1/token?grant_type=password', {
+  method: 'POST',
+  headers: { apikey: anonKey, 'content-type': 'application/json' },
+  body: JSON.stringify({ email, password: 'password' }),
+})
+  .then(async (answer) => {
+    if (!answer.ok) throw new Error(`sign-in answered HTTP ${answer.status}`);
+    localStorage.setItem(sessionKey, await answer.text());
+    done(null);
+  })
+  .catch((err) => done(String(err)));
+"#;
+
+/// Calls `done(performance.now())` the moment `ready()` holds, watching every DOM change, or `done({error})`
+/// after `timeoutMs` with what the page shows and logged meanwhile. Shared by both timed scripts.
+const WHEN_READY: &str = r#"
+function whenReady(ready, timeoutMs, done) {
+  const logged = [];
+  const originals = {};
+  for (const level of ['error', 'warn', 'info', 'log']) {
+    originals[level] = console[level];
+    console[level] = (...args) => { logged.push(args.join(' ')); originals[level].apply(console, args); };
+  }
+  const finish = (answer) => { observer.disconnect(); clearTimeout(timer); Object.assign(console, originals); done(answer); };
+  const timer = setTimeout(() => finish({
+    error: `not reached in ${timeoutMs} ms; the page shows: ${document.body.innerText.slice(0, 300)}; it logged: ${logged.join(' / ').slice(0, 600)}`,
+  }), timeoutMs);
+  const observer = new MutationObserver(() => { if (ready()) finish(performance.now()); });
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+}
+"#;
+
+/// Navigation start (the page's time origin) to first paint and to "Join the date" being enabled; `{late}` if it
+/// was enabled before the script ran, because then the moment was missed.
+const START_UP: &str = r#"
+const [timeoutMs, done] = arguments;
+const joinEnabled = () => document.querySelector('button.primary:not([disabled])');
+if (joinEnabled()) { done({ late: true }); return; }
+whenReady(joinEnabled, timeoutMs, (interactive) => {
+  const paints = performance.getEntriesByType('paint');
+  const firstPaint = paints.find((p) => p.name === 'first-paint') || paints[0];
+  done(typeof interactive === 'number' ? { interactive, firstPaint: firstPaint ? firstPaint.startTime : null } : interactive);
+});
+"#;
+
+/// "Join the date" clicked to the call connected: the call's overlay gone, or saying the partner is not there yet.
+const JOIN: &str = r#"
+const [timeoutMs, done] = arguments;
+const connected = () => {
+  if (!document.querySelector('section.call')) return false;
+  const overlay = document.querySelector('[data-phase]');
+  return !overlay || overlay.textContent.includes("hasn't joined yet");
+};
+const clicked = performance.now();
+whenReady(connected, timeoutMs, (at) => done(typeof at === 'number' ? { join: at - clicked } : at));
+document.querySelector('button.primary:not([disabled])').click();
+"#;
+
+/// One run's start-up samples, in milliseconds.
+struct StartUp {
+    first_paint: f64,
+    interactive: f64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // The e2e stack's set-up on ports of its own, without fault injection: what a user would load.
+    let stack = Stack::start(StackOptions {
+        ports: BENCH_PORTS,
+        dist: Some(paths::dist_dir()),
+        faults: false,
+        chromedriver: true,
+        log_dir: Some(paths::artifacts_dir().join("logs").join("bench")),
+    });
+    let stack = match stack {
+        Ok(stack) => stack,
+        Err(err) => {
+            eprintln!("bench: cannot start the stack: {err} (logs in artifacts/logs/bench)");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut start_ups = Vec::with_capacity(RUNS);
+    // Joining is timed until it first fails: the start-up figures are still worth having, and every
+    // further attempt would only wait out the same timeout.
+    let mut joins: Result<Vec<f64>, String> = Ok(Vec::with_capacity(RUNS));
+    let webdriver = stack.webdriver_url().expect("the bench stack starts chromedriver");
+    for number in 1..=RUNS {
+        let client = match browser::open(&webdriver).await {
+            Ok(client) => client,
+            Err(why) => return failed(number, &why),
+        };
+        let start_up = start_up(&client, &stack.devserver_url()).await;
+        let join = match (&start_up, &joins) {
+            (Ok(_), Ok(_)) => Some(timed(&client, JOIN, "join").await.and_then(|answer| number_in(&answer, "join"))),
+            _ => None,
+        };
+        let _ = client.close().await;
+        let start_up = match start_up {
+            Ok(start_up) => start_up,
+            Err(why) => return failed(number, &why),
+        };
+        eprintln!("bench run {number}/{RUNS}: first paint {:.0} ms, interactive {:.0} ms", start_up.first_paint, start_up.interactive);
+        start_ups.push(start_up);
+        match (join, &mut joins) {
+            (Some(Ok(ms)), Ok(samples)) => {
+                eprintln!("bench run {number}/{RUNS}: join {ms:.0} ms");
+                samples.push(ms);
+            }
+            (Some(Err(why)), _) => {
+                eprintln!("bench run {number}/{RUNS}: join failed: {why}");
+                joins = Err(format!("run {number}: {why}"));
+            }
+            _ => {}
+        }
+    }
+    drop(stack);
+    let sampled = |pick: fn(&StartUp) -> f64| Ok(start_ups.iter().map(pick).collect());
+    let timings = [
+        Timing { label: "navigation → first paint".into(), samples_ms: sampled(|s| s.first_paint) },
+        Timing {
+            label: "navigation → pre-join interactive (\"Join the date\" enabled)".into(),
+            samples_ms: sampled(|s| s.interactive),
+        },
+        Timing { label: "\"Join the date\" clicked → call connected".into(), samples_ms: joins },
+    ];
+    for timing in timings {
+        println!("{}", timing.to_line());
+    }
+    ExitCode::SUCCESS
+}
+
+fn failed(number: usize, why: &str) -> ExitCode {
+    eprintln!("bench run {number}/{RUNS} failed: {why}");
+    ExitCode::FAILURE
+}
+
+/// Signs in on a same-origin page that is not the app, so the app's files stay uncached, then opens the date.
+async fn start_up(client: &Client, devserver: &str) -> Result<StartUp, String> {
+    goto(client, &format!("{devserver}/config.json")).await?;
+    let signed_in = client
+        .execute_async(SIGN_IN, vec![json!(EMAIL), json!(ANON_KEY), json!(SESSION_KEY)])
+        .await
+        .map_err(|e| format!("sign-in script: {e}"))?;
+    if let Some(why) = signed_in.as_str() {
+        return Err(format!("sign-in: {why}"));
+    }
+    goto(client, &format!("{devserver}{DATE_PATH}")).await?;
+    let answer = timed(client, START_UP, "start-up").await?;
+    Ok(StartUp { first_paint: number_in(&answer, "firstPaint")?, interactive: number_in(&answer, "interactive")? })
+}
+
+async fn goto(client: &Client, url: &str) -> Result<(), String> {
+    client.goto(url).await.map_err(|err| format!("cannot open {url}: {err}"))
+}
+
+/// Runs one timed script with [`WHEN_READY`] in scope and turns its `{error}` or `{late}` answers into errors.
+async fn timed(client: &Client, script: &str, what: &str) -> Result<Value, String> {
+    let answer = client
+        .execute_async(&format!("{WHEN_READY}\n{script}"), vec![json!(PAGE_TIMEOUT.as_millis() as u64)])
+        .await
+        .map_err(|err| format!("{what} script: {err}"))?;
+    if let Some(error) = answer.get("error") {
+        return Err(format!("{what}: {error}"));
+    }
+    if answer.get("late").is_some() {
+        return Err(format!("{what}: the page was ready before the bench could watch it, so the time is unknown"));
+    }
+    Ok(answer)
+}
+
+fn number_in(answer: &Value, field: &str) -> Result<f64, String> {
+    answer.get(field).and_then(Value::as_f64).ok_or_else(|| format!("the page reported no {field}: {answer}"))
+}
