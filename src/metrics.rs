@@ -93,6 +93,14 @@ pub fn snapshot_json() -> String {
     serde_json::to_string(&snapshot()).unwrap_or_default()
 }
 
+/// Makes `window.videoDateMetrics()` return the snapshot as JSON, for the browser console and the e2e suite.
+pub fn expose_on_window() {
+    let Some(window) = web_sys::window() else { return };
+    let snapshot = wasm_bindgen::closure::Closure::<dyn Fn() -> String>::new(snapshot_json);
+    // The function lives as long as the page, so its closure is handed to JS for good.
+    let _ = js_sys::Reflect::set(&window, &"videoDateMetrics".into(), &snapshot.into_js_value());
+}
+
 /// Milliseconds since `started` (a `js_sys::Date::now()` reading), as a whole number.
 pub fn elapsed_ms(started: f64) -> u32 {
     (js_sys::Date::now() - started).max(0.0) as u32

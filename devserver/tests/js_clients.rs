@@ -3,13 +3,14 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 #[tokio::test]
 async fn realtime_js_and_postgrest_js_work_against_the_devserver() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a compiled test can be reused by a clone at another path (shared target dir).
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"));
     let script = root.join("node-tests/supabase-clients.mjs");
     assert!(
         root.join("../node_modules/@supabase/realtime-js").is_dir(),

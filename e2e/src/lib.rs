@@ -1,6 +1,7 @@
 //! Helpers for the e2e scenarios: the stack, browsers, and a tiny libtest-compatible runner.
 
 pub mod browser;
+pub mod person;
 pub mod runner;
 
 pub use xtask::stack::{Stack, StackOptions, TEST_PORTS};

@@ -1,13 +1,21 @@
-//! The e2e suite: the release build on the real local stack, driven through headless Chromium.
+//! The e2e suite: two people on one date, on the release build and the real local stack, through headless
+//! Chromium. Each scenario saves a screenshot and the console log of each window under artifacts/e2e/.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use e2e::browser::{self, Media};
+use e2e::person::Person;
 use e2e::runner::{run_all, Scenario, ScenarioResult};
-use e2e::{browser, Stack};
-use fantoccini::Locator;
+use e2e::Stack;
+use serde_json::{json, Value};
+
+const ALICE: &str = "alice@example.com";
+const BOB: &str = "bob@example.com";
+const SOON: Duration = Duration::from_secs(10);
+const CALL: Duration = Duration::from_secs(25);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -21,6 +29,13 @@ async fn main() -> ExitCode {
     let scenarios: &[(&str, Scenario<Stack>)] = &[
         ("livekit_server_answers_on_its_port", |s| Box::pin(livekit_server_answers(s))),
         ("built_app_mounts_in_chromium", |s| Box::pin(built_app_mounts(s))),
+        ("happy_path_both_see_and_hear_each_other", |s| Box::pin(happy_path(s))),
+        ("bob_leaves_and_alice_is_told", |s| Box::pin(leaving(s))),
+        ("alice_ends_the_date_and_bob_is_told_through_realtime", |s| Box::pin(ending(s))),
+        ("a_bad_first_token_is_retried_exactly_once", |s| Box::pin(token_retry(s))),
+        ("tokens_refused_twice_ask_to_sign_in_again", |s| Box::pin(token_refused(s))),
+        ("realtime_sockets_dropped_mid_call_recover", |s| Box::pin(realtime_restart(s))),
+        ("a_denied_camera_gets_the_denied_screen", |s| Box::pin(camera_denied(s))),
     ];
     let ok = run_all(&stack, scenarios).await;
     drop(stack);
@@ -42,27 +57,238 @@ async fn livekit_server_answers(stack: &Stack) -> ScenarioResult {
 }
 
 async fn built_app_mounts(stack: &Stack) -> ScenarioResult {
-    let webdriver = stack.webdriver_url().ok_or("the stack has no chromedriver")?;
-    let client = browser::open(&webdriver).await?;
+    let person = person(stack, "visitor", Media::Allowed).await?;
     let result = async {
-        client
-            .goto(&format!("{}/video-date/smoke-test", stack.devserver_url()))
-            .await
-            .map_err(|e| e.to_string())?;
-        let root = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("#app h1"))
-            .await
-            .map_err(|err| format!("the app did not render: {err}"))?;
-        let heading = root.text().await.map_err(|e| e.to_string())?;
-        if heading == "Your date" {
-            Ok(())
-        } else {
-            Err(format!("expected the date page, found heading {heading:?}"))
-        }
+        person.goto(&format!("{}/video-date/smoke-test", stack.devserver_url())).await?;
+        person.wait_for_text("Your date", SOON).await?;
+        person.wait_for_text("You are not signed in", SOON).await
     }
     .await;
-    let _ = client.close().await;
-    result
+    finish("built_app_mounts_in_chromium", vec![person], result).await
+}
+
+async fn person(stack: &Stack, name: &'static str, media: Media) -> Result<Person, String> {
+    let webdriver = stack.webdriver_url().ok_or("the stack has no chromedriver")?;
+    Ok(Person::new(name, browser::open_with(&webdriver, media).await?))
+}
+
+/// Saves each window's artifacts, closes them, and keeps the first failure.
+async fn finish(scenario: &str, people: Vec<Person>, result: ScenarioResult) -> ScenarioResult {
+    let mut outcome = result;
+    for person in people {
+        let saved = person.save_artifacts(scenario).await;
+        outcome = outcome.and(saved);
+        person.close().await;
+    }
+    outcome
+}
+
+/// A clean slate: no queued faults, and the date scheduled again.
+async fn reset(stack: &Stack, someone: &Person) -> ScenarioResult {
+    devserver_call(someone, "DELETE", "/__faults", Value::Null).await?;
+    let reset = json!({"status": "scheduled", "ended_by": null});
+    let answer = someone
+        .client
+        .execute_async(PATCH_DATE, vec![json!(e2e::person::SESSION_KEY), json!(e2e::person::ANON_KEY), reset])
+        .await
+        .map_err(|err| format!("reset the date: {err}"))?;
+    match answer.as_str() {
+        Some("ok") => Ok(()),
+        other => Err(format!("reset the date via {}: {other:?}", stack.devserver_url())),
+    }
+}
+
+const PATCH_DATE: &str = r#"
+const [sessionKey, anonKey, changes, done] = arguments;
+const session = JSON.parse(localStorage.getItem(sessionKey) || '{}');
+fetch('/rest/v1/video_dates?id=eq.d47e0000-0000-4000-8000-000000000001', {
+  method: 'PATCH',
+  headers: { apikey: anonKey, authorization: `Bearer ${session.access_token}`, 'content-type': 'application/json' },
+  body: JSON.stringify(changes),
+}).then((r) => done(r.ok ? 'ok' : `HTTP ${r.status}`)).catch((e) => done(String(e)));
+"#;
+
+const CALL_DEVSERVER: &str = r#"
+const [method, path, body, done] = arguments;
+fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === null ? undefined : JSON.stringify(body) })
+  .then(async (r) => done({ status: r.status, body: await r.text() }))
+  .catch((e) => done({ status: 0, body: String(e) }));
+"#;
+
+/// Calls the devserver's test API from a window on its origin (so no HTTP client is needed here).
+async fn devserver_call(someone: &Person, method: &str, path: &str, body: Value) -> Result<Value, String> {
+    let answer = someone
+        .client
+        .execute_async(CALL_DEVSERVER, vec![json!(method), json!(path), body])
+        .await
+        .map_err(|err| format!("{method} {path}: {err}"))?;
+    match answer["status"].as_u64() {
+        Some(200..=299) => Ok(serde_json::from_str(answer["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)),
+        _ => Err(format!("{method} {path} answered {answer}")),
+    }
+}
+
+async fn token_requests(someone: &Person) -> Result<u64, String> {
+    let report = devserver_call(someone, "GET", "/__faults", Value::Null).await?;
+    report["token_requests"].as_u64().ok_or_else(|| format!("no token_requests in {report}"))
+}
+
+/// Alice and Bob signed in on the date's pre-join screen, with faults cleared and the date scheduled.
+async fn two_people(stack: &Stack) -> Result<(Person, Person), String> {
+    let alice = person(stack, "alice", Media::Allowed).await?;
+    let bob = match person(stack, "bob", Media::Allowed).await {
+        Ok(bob) => bob,
+        Err(err) => {
+            alice.close().await;
+            return Err(err);
+        }
+    };
+    let opened = async {
+        alice.sign_in(&stack.devserver_url(), ALICE).await?;
+        reset(stack, &alice).await?;
+        alice.open_date(&stack.devserver_url()).await?;
+        bob.open_date_as(&stack.devserver_url(), BOB).await
+    }
+    .await;
+    match opened {
+        Ok(()) => Ok((alice, bob)),
+        Err(err) => {
+            let _already_failing = finish("setup", vec![alice, bob], Ok(())).await;
+            Err(err)
+        }
+    }
+}
+
+const PARTNER_VIDEO_PLAYING: &str = "(() => { const v = document.querySelector('video.partner-video'); \
+    return v && v.videoWidth > 0 && v.currentTime > 0.5; })()";
+const PARTNER_AUDIO_SUBSCRIBED: &str = "(() => { const a = document.querySelector('.call audio'); \
+    return a && a.srcObject && a.srcObject.getAudioTracks().length > 0; })()";
+
+async fn both_in_call(alice: &Person, bob: &Person) -> ScenarioResult {
+    alice.join().await?;
+    bob.join().await?;
+    for (me, partner) in [(alice, "bob"), (bob, "alice")] {
+        me.wait_until(PARTNER_VIDEO_PLAYING, &format!("{partner}'s video playing"), CALL).await?;
+    }
+    Ok(())
+}
+
+async fn happy_path(stack: &Stack) -> ScenarioResult {
+    let (alice, bob) = two_people(stack).await?;
+    let result = async {
+        both_in_call(&alice, &bob).await?;
+        for me in [&alice, &bob] {
+            let before = me.js("return document.querySelector('video.partner-video').currentTime").await?;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let after = me.js("return document.querySelector('video.partner-video').currentTime").await?;
+            if after.as_f64() <= before.as_f64() {
+                return Err(format!("{}: the partner's frames do not advance ({before} -> {after})", me.name));
+            }
+            me.wait_until(PARTNER_AUDIO_SUBSCRIBED, "the partner's audio subscribed", SOON).await?;
+        }
+        let metrics = alice.metrics().await?;
+        println!(
+            "  alice: join -> connected {} ms, join -> first remote frame {} ms",
+            metrics["join_to_connected_ms"], metrics["join_to_first_frame_ms"]
+        );
+        if metrics["join_to_first_frame_ms"].is_null() {
+            return Err("the metrics snapshot has no join-to-first-frame time".into());
+        }
+        Ok(())
+    }
+    .await;
+    finish("happy_path", vec![alice, bob], result).await
+}
+
+async fn leaving(stack: &Stack) -> ScenarioResult {
+    let (alice, bob) = two_people(stack).await?;
+    let result = async {
+        both_in_call(&alice, &bob).await?;
+        bob.click("button.leave", SOON).await?;
+        alice.wait_for_text("Your date left the call", SOON).await?;
+        bob.wait_until(
+            "[...(document.querySelector('video.own-video').srcObject?.getTracks() ?? [])].every((t) => t.readyState === 'ended')",
+            "bob's camera and microphone stopped",
+            SOON,
+        )
+        .await
+    }
+    .await;
+    finish("leaving", vec![alice, bob], result).await
+}
+
+async fn ending(stack: &Stack) -> ScenarioResult {
+    let (alice, bob) = two_people(stack).await?;
+    let result = async {
+        both_in_call(&alice, &bob).await?;
+        alice.click("button.danger", SOON).await?;
+        alice.wait_for_text("You ended the date.", SOON).await?;
+        bob.wait_for_text("Your date ended the date.", SOON).await
+    }
+    .await;
+    finish("ending", vec![alice, bob], result).await
+}
+
+async fn token_retry(stack: &Stack) -> ScenarioResult {
+    let (alice, bob) = two_people(stack).await?;
+    let result = async {
+        devserver_call(&alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 1})).await?;
+        let before = token_requests(&alice).await?;
+        alice.join().await?;
+        alice.wait_for_text("hasn't joined yet", CALL).await?;
+        let metrics = alice.metrics().await?;
+        let fetched = token_requests(&alice).await? - before;
+        if metrics["auth_retries"] != json!(1) || metrics["connects"] != json!(1) || fetched != 2 {
+            return Err(format!("expected one retry and two token fetches, saw {fetched} fetches and {metrics}"));
+        }
+        Ok(())
+    }
+    .await;
+    finish("token_retry", vec![alice, bob], result).await
+}
+
+async fn token_refused(stack: &Stack) -> ScenarioResult {
+    let (alice, bob) = two_people(stack).await?;
+    let result = async {
+        devserver_call(&alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 5})).await?;
+        let before = token_requests(&alice).await?;
+        alice.join().await?;
+        alice.wait_for_text("Sign in again", CALL).await?;
+        let fetched = token_requests(&alice).await? - before;
+        devserver_call(&alice, "DELETE", "/__faults", Value::Null).await?;
+        if fetched == 2 { Ok(()) } else { Err(format!("expected exactly two token fetches, saw {fetched}")) }
+    }
+    .await;
+    finish("token_refused", vec![alice, bob], result).await
+}
+
+async fn realtime_restart(stack: &Stack) -> ScenarioResult {
+    let (alice, bob) = two_people(stack).await?;
+    let result = async {
+        both_in_call(&alice, &bob).await?;
+        devserver_call(&alice, "POST", "/__faults", json!({"realtime": {"kind": "drop_sockets"}})).await?;
+        // Both resubscribe after their backoff; then the next update must still reach them.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        alice.wait_until(PARTNER_VIDEO_PLAYING, "the call continuing", SOON).await?;
+        bob.click("button.danger", SOON).await?;
+        alice.wait_for_text("Your date ended the date.", CALL).await
+    }
+    .await;
+    finish("realtime_restart", vec![alice, bob], result).await
+}
+
+async fn camera_denied(stack: &Stack) -> ScenarioResult {
+    let alice = person(stack, "alice", Media::Denied).await?;
+    let result = async {
+        alice.sign_in(&stack.devserver_url(), ALICE).await?;
+        reset(stack, &alice).await?;
+        alice.open_date(&stack.devserver_url()).await?;
+        alice.wait_for_text("not allowed to use the camera or microphone", SOON).await?;
+        if alice.text().await.contains("You're in the call") {
+            return Err("a denied camera must not lead into a call".into());
+        }
+        Ok(())
+    }
+    .await;
+    finish("camera_denied", vec![alice], result).await
 }

@@ -2,12 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (this crate lives in `<root>/xtask`).
+/// The repository root, read at run time: `cargo run`/`cargo test` set `CARGO_MANIFEST_DIR` to the crate
+/// being run (`<root>/xtask` or `<root>/e2e`). Not `env!`: cargo reuses compiled units across clones that
+/// share a target directory, and a path baked in at compile time would point into an older clone.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the repository root")
-        .to_path_buf()
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .and_then(|crate_dir| crate_dir.parent().map(Path::to_path_buf))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default()
 }
 
 /// Tool installs, cargo's target directory and Go's caches: `$VIDEO_DATE_CACHE`, else `~/.cache/video-date`.

@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use e2e::person::Person;
 use e2e::{browser, Stack, StackOptions};
 use fantoccini::Client;
 use serde_json::{json, Value};
@@ -13,31 +14,10 @@ use xtask::paths;
 use xtask::stack::BENCH_PORTS;
 
 const RUNS: usize = 10;
-/// The devserver's seeded date, which alice and bob share.
-const DATE_PATH: &str = "/video-date/d47e0000-0000-4000-8000-000000000001";
 const EMAIL: &str = "alice@example.com";
-/// Where the app (like supabase-js) keeps the session for the devserver's `supabase_url` 127.0.0.1.
-const SESSION_KEY: &str = "sb-127-auth-token";
-const ANON_KEY: &str = "dev-anon-key";
 /// How long a page may take to reach a figure's end before the run counts as failed; under WebDriver's default
 /// 30 s script timeout, so the page's own answer says which figure it was.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Signs in with the devserver's password grant and stores the answer where the app looks for its session.
-const SIGN_IN: &str = r#"
-const [email, anonKey, sessionKey, done] = arguments;
-fetch('/auth/v1/token?grant_type=password', {
-  method: 'POST',
-  headers: { apikey: anonKey, 'content-type': 'application/json' },
-  body: JSON.stringify({ email, password: 'password' }),
-})
-  .then(async (answer) => {
-    if (!answer.ok) throw new Error(`sign-in answered HTTP ${answer.status}`);
-    localStorage.setItem(sessionKey, await answer.text());
-    done(null);
-  })
-  .catch((err) => done(String(err)));
-"#;
 
 /// Calls `done(performance.now())` the moment `ready()` holds, watching every DOM change, or `done({error})`
 /// after `timeoutMs` with what the page shows and logged meanwhile. Shared by both timed scripts.
@@ -162,23 +142,10 @@ fn failed(number: usize, why: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Signs in on a same-origin page that is not the app, so the app's files stay uncached, then opens the date.
 async fn start_up(client: &Client, devserver: &str) -> Result<StartUp, String> {
-    goto(client, &format!("{devserver}/config.json")).await?;
-    let signed_in = client
-        .execute_async(SIGN_IN, vec![json!(EMAIL), json!(ANON_KEY), json!(SESSION_KEY)])
-        .await
-        .map_err(|e| format!("sign-in script: {e}"))?;
-    if let Some(why) = signed_in.as_str() {
-        return Err(format!("sign-in: {why}"));
-    }
-    goto(client, &format!("{devserver}{DATE_PATH}")).await?;
+    Person::new("alice", client.clone()).open_date_as(devserver, EMAIL).await?;
     let answer = timed(client, START_UP, "start-up").await?;
     Ok(StartUp { first_paint: number_in(&answer, "firstPaint")?, interactive: number_in(&answer, "interactive")? })
-}
-
-async fn goto(client: &Client, url: &str) -> Result<(), String> {
-    client.goto(url).await.map_err(|err| format!("cannot open {url}: {err}"))
 }
 
 /// Runs one timed script with [`WHEN_READY`] in scope and turns its `{error}` or `{late}` answers into errors.

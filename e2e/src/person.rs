@@ -1,0 +1,196 @@
+//! One simulated person: a headless Chromium session on the app, with the steps the scenarios share.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+
+/// The devserver's seeded date, which alice and bob share.
+pub const DATE_PATH: &str = "/video-date/d47e0000-0000-4000-8000-000000000001";
+/// Where the app (like supabase-js) keeps the session for the devserver's `supabase_url` 127.0.0.1.
+pub const SESSION_KEY: &str = "sb-127-auth-token";
+pub const ANON_KEY: &str = "dev-anon-key";
+
+/// Signs in with the devserver's password grant and stores the answer where the app looks for its session.
+const SIGN_IN: &str = r#"
+const [email, anonKey, sessionKey, done] = arguments;
+fetch('/auth/v1/token?grant_type=password', {
+  method: 'POST',
+  headers: { apikey: anonKey, 'content-type': 'application/json' },
+  body: JSON.stringify({ email, password: 'password' }),
+})
+  .then(async (answer) => {
+    if (!answer.ok) throw new Error(`sign-in answered HTTP ${answer.status}`);
+    localStorage.setItem(sessionKey, await answer.text());
+    done(null);
+  })
+  .catch((err) => done(String(err)));
+"#;
+
+pub struct Person {
+    pub name: &'static str,
+    pub client: Client,
+}
+
+impl Person {
+    pub fn new(name: &'static str, client: Client) -> Self {
+        Person { name, client }
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<(), String> {
+        self.client.goto(url).await.map_err(|err| format!("{}: cannot open {url}: {err}", self.name))
+    }
+
+    /// Signs in as `email` on a same-origin page that is not the app (so the app's files stay uncached for
+    /// the bench), then opens the seeded date.
+    pub async fn open_date_as(&self, devserver: &str, email: &str) -> Result<(), String> {
+        self.sign_in(devserver, email).await?;
+        self.open_date(devserver).await
+    }
+
+    pub async fn open_date(&self, devserver: &str) -> Result<(), String> {
+        self.goto(&format!("{devserver}{DATE_PATH}")).await
+    }
+
+    pub async fn sign_in(&self, devserver: &str, email: &str) -> Result<(), String> {
+        self.goto(&format!("{devserver}/config.json")).await?;
+        let answer = self
+            .client
+            .execute_async(SIGN_IN, vec![json!(email), json!(ANON_KEY), json!(SESSION_KEY)])
+            .await
+            .map_err(|err| format!("{}: sign-in script failed: {err}", self.name))?;
+        match answer.as_str() {
+            Some(why) => Err(format!("{}: {why}", self.name)),
+            None => Ok(()),
+        }
+    }
+
+    pub async fn text(&self) -> String {
+        let answer = self.client.execute("return document.body.innerText", vec![]).await;
+        answer.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
+    pub async fn wait_for_text(&self, needle: &str, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.text().await;
+            if text.contains(needle) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{}: {needle:?} not shown within {timeout:?}; the page shows: {}", self.name, text.replace('\n', " ")));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `script` (a JS expression) is truthy.
+    pub async fn wait_until(&self, script: &str, what: &str, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let holds = self.js(&format!("return Boolean({script})")).await?;
+            if holds == Value::Bool(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{}: {what} did not happen within {timeout:?}; the page shows: {}", self.name, self.text().await.replace('\n', " ")));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn js(&self, script: &str) -> Result<Value, String> {
+        self.client.execute(script, vec![]).await.map_err(|err| format!("{}: script failed: {err}", self.name))
+    }
+
+    pub async fn click(&self, css: &str, timeout: Duration) -> Result<(), String> {
+        let element = self
+            .client
+            .wait()
+            .at_most(timeout)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|err| format!("{}: no {css} to click: {err}", self.name))?;
+        element.click().await.map_err(|err| format!("{}: clicking {css}: {err}", self.name))
+    }
+
+    /// Clicks the enabled "Join the date" button.
+    pub async fn join(&self) -> Result<(), String> {
+        self.click("button.primary:not([disabled])", Duration::from_secs(20)).await
+    }
+
+    /// The app's metrics snapshot (`window.videoDateMetrics()`).
+    pub async fn metrics(&self) -> Result<Value, String> {
+        let json = self.js("return window.videoDateMetrics()").await?;
+        serde_json::from_str(json.as_str().unwrap_or("null")).map_err(|err| format!("{}: metrics: {err}", self.name))
+    }
+
+    /// Saves a screenshot and the console log under `artifacts/e2e/<scenario>/`, and fails if anything the page
+    /// logged holds something shaped like a JWT (a LiveKit token or a session).
+    ///
+    /// Chromium's own network-error lines are the exception, and are counted instead: LiveKit's signalling
+    /// protocol carries the token in the WebSocket URL (`?access_token=`; browsers cannot set headers on a
+    /// WebSocket), and Chromium prints a failed connection's URL. No page code can suppress those lines; they
+    /// appear only when the server refuses the connection. The saved log has every JWT replaced.
+    pub async fn save_artifacts(&self, scenario: &str) -> Result<(), String> {
+        let dir = xtask::paths::artifacts_dir().join("e2e").join(scenario);
+        std::fs::create_dir_all(&dir).map_err(|err| err.to_string())?;
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(dir.join(format!("{}.png", self.name)), png);
+        }
+        let entries = self.client.issue_cmd(BrowserLog).await.map_err(|err| format!("{}: console log: {err}", self.name))?;
+        let entries = entries.as_array().cloned().unwrap_or_default();
+        let (mut saved, mut from_the_page, mut from_the_browser) = (String::new(), 0, 0);
+        for entry in &entries {
+            let message = entry["message"].as_str().unwrap_or_default();
+            let holds_token = message.contains("eyJ");
+            if holds_token && entry["source"].as_str() == Some("console-api") {
+                from_the_page += 1;
+            } else if holds_token {
+                from_the_browser += 1;
+            }
+            saved.push_str(&format!("{} {}\n", entry["level"].as_str().unwrap_or(""), redact_jwts(message)));
+        }
+        std::fs::write(dir.join(format!("{}-console.log", self.name)), saved).map_err(|err| err.to_string())?;
+        if from_the_browser > 0 {
+            println!("  {}: {from_the_browser} of Chromium's network-error lines showed a refused token URL", self.name);
+        }
+        if from_the_page > 0 {
+            return Err(format!("{}: {from_the_page} lines the page logged hold a token (artifacts/e2e/{scenario})", self.name));
+        }
+        Ok(())
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+fn redact_jwts(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find("eyJ") {
+        out.push_str(&rest[..start]);
+        out.push_str("<redacted>");
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// ChromeDriver's `POST /session/{id}/se/log {"type": "browser"}`.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"type": "browser"}).to_string()))
+    }
+}
