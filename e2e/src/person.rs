@@ -144,7 +144,7 @@ impl Person {
         let (mut saved, mut from_the_page, mut from_the_browser) = (String::new(), 0, 0);
         for entry in &entries {
             let message = entry["message"].as_str().unwrap_or_default();
-            let holds_token = message.contains("eyJ");
+            let holds_token = redact_jwts(message) != message;
             if holds_token && entry["source"].as_str() == Some("console-api") {
                 from_the_page += 1;
             } else if holds_token {
@@ -167,18 +167,33 @@ impl Person {
     }
 }
 
+/// Replaces every compact JWT (`eyJ…` in three dot-separated base64url parts). Other base64 that happens to
+/// contain `eyJ`, like the SDK's `join_request` blob, has no dots and is kept.
 fn redact_jwts(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
     while let Some(start) = rest.find("eyJ") {
-        out.push_str(&rest[..start]);
-        out.push_str("<redacted>");
         let tail = &rest[start..];
         let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(tail.len());
+        let candidate = &tail[..end];
+        out.push_str(&rest[..start]);
+        out.push_str(if candidate.matches('.').count() >= 2 { "<redacted>" } else { candidate });
         rest = &tail[end..];
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_jwts;
+
+    #[test]
+    fn only_three_part_tokens_are_redacted() {
+        assert_eq!(redact_jwts("url?access_token=eyJhbGc.eyJzdWI.c2ln&x=1"), "url?access_token=<redacted>&x=1");
+        assert_eq!(redact_jwts("join_request=CAESeyJabc_-Q"), "join_request=CAESeyJabc_-Q");
+        assert_eq!(redact_jwts("no tokens"), "no tokens");
+    }
 }
 
 /// ChromeDriver's `POST /session/{id}/se/log {"type": "browser"}`.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use e2e::browser::{self, Media};
 use e2e::person::Person;
 use e2e::runner::{run_all, Scenario, ScenarioResult};
-use e2e::Stack;
+use e2e::Suite;
 use serde_json::{json, Value};
 
 const ALICE: &str = "alice@example.com";
@@ -19,14 +19,14 @@ const CALL: Duration = Duration::from_secs(25);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let stack = match e2e::start_stack() {
+    let stack = match Suite::start() {
         Ok(stack) => stack,
         Err(err) => {
             eprintln!("e2e: cannot start the stack: {err} (logs in artifacts/logs/e2e; run `cargo xtask test`)");
             return ExitCode::FAILURE;
         }
     };
-    let scenarios: &[(&str, Scenario<Stack>)] = &[
+    let scenarios: &[(&str, Scenario<Suite>)] = &[
         ("livekit_server_answers_on_its_port", |s| Box::pin(livekit_server_answers(s))),
         ("built_app_mounts_in_chromium", |s| Box::pin(built_app_mounts(s))),
         ("happy_path_both_see_and_hear_each_other", |s| Box::pin(happy_path(s))),
@@ -36,14 +36,16 @@ async fn main() -> ExitCode {
         ("tokens_refused_twice_ask_to_sign_in_again", |s| Box::pin(token_refused(s))),
         ("realtime_sockets_dropped_mid_call_recover", |s| Box::pin(realtime_restart(s))),
         ("a_denied_camera_gets_the_denied_screen", |s| Box::pin(camera_denied(s))),
+        // Last: it restarts livekit-server.
+        ("livekit_restarted_mid_call_is_reconnected_or_explained", |s| Box::pin(livekit_restart(s))),
     ];
     let ok = run_all(&stack, scenarios).await;
     drop(stack);
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-async fn livekit_server_answers(stack: &Stack) -> ScenarioResult {
-    let address = stack.livekit_url().replace("ws://", "");
+async fn livekit_server_answers(stack: &Suite) -> ScenarioResult {
+    let address = stack.livekit.replace("ws://", "");
     let mut socket = TcpStream::connect(&address).map_err(|err| format!("connect {address}: {err}"))?;
     socket.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
     write!(socket, "GET / HTTP/1.0\r\nHost: {address}\r\n\r\n").map_err(|e| e.to_string())?;
@@ -56,10 +58,10 @@ async fn livekit_server_answers(stack: &Stack) -> ScenarioResult {
     }
 }
 
-async fn built_app_mounts(stack: &Stack) -> ScenarioResult {
+async fn built_app_mounts(stack: &Suite) -> ScenarioResult {
     let person = person(stack, "visitor", Media::Allowed).await?;
     let result = async {
-        person.goto(&format!("{}/video-date/smoke-test", stack.devserver_url())).await?;
+        person.goto(&format!("{}/video-date/smoke-test", stack.devserver)).await?;
         person.wait_for_text("Your date", SOON).await?;
         person.wait_for_text("You are not signed in", SOON).await
     }
@@ -67,9 +69,8 @@ async fn built_app_mounts(stack: &Stack) -> ScenarioResult {
     finish("built_app_mounts_in_chromium", vec![person], result).await
 }
 
-async fn person(stack: &Stack, name: &'static str, media: Media) -> Result<Person, String> {
-    let webdriver = stack.webdriver_url().ok_or("the stack has no chromedriver")?;
-    Ok(Person::new(name, browser::open_with(&webdriver, media).await?))
+async fn person(stack: &Suite, name: &'static str, media: Media) -> Result<Person, String> {
+    Ok(Person::new(name, browser::open_with(&stack.webdriver, media).await?))
 }
 
 /// Saves each window's artifacts, closes them, and keeps the first failure.
@@ -84,7 +85,7 @@ async fn finish(scenario: &str, people: Vec<Person>, result: ScenarioResult) -> 
 }
 
 /// A clean slate: no queued faults, and the date scheduled again.
-async fn reset(stack: &Stack, someone: &Person) -> ScenarioResult {
+async fn reset(stack: &Suite, someone: &Person) -> ScenarioResult {
     devserver_call(someone, "DELETE", "/__faults", Value::Null).await?;
     let reset = json!({"status": "scheduled", "ended_by": null});
     let answer = someone
@@ -94,7 +95,7 @@ async fn reset(stack: &Stack, someone: &Person) -> ScenarioResult {
         .map_err(|err| format!("reset the date: {err}"))?;
     match answer.as_str() {
         Some("ok") => Ok(()),
-        other => Err(format!("reset the date via {}: {other:?}", stack.devserver_url())),
+        other => Err(format!("reset the date via {}: {other:?}", stack.devserver)),
     }
 }
 
@@ -134,7 +135,7 @@ async fn token_requests(someone: &Person) -> Result<u64, String> {
 }
 
 /// Alice and Bob signed in on the date's pre-join screen, with faults cleared and the date scheduled.
-async fn two_people(stack: &Stack) -> Result<(Person, Person), String> {
+async fn two_people(stack: &Suite) -> Result<(Person, Person), String> {
     let alice = person(stack, "alice", Media::Allowed).await?;
     let bob = match person(stack, "bob", Media::Allowed).await {
         Ok(bob) => bob,
@@ -144,10 +145,10 @@ async fn two_people(stack: &Stack) -> Result<(Person, Person), String> {
         }
     };
     let opened = async {
-        alice.sign_in(&stack.devserver_url(), ALICE).await?;
+        alice.sign_in(&stack.devserver, ALICE).await?;
         reset(stack, &alice).await?;
-        alice.open_date(&stack.devserver_url()).await?;
-        bob.open_date_as(&stack.devserver_url(), BOB).await
+        alice.open_date(&stack.devserver).await?;
+        bob.open_date_as(&stack.devserver, BOB).await
     }
     .await;
     match opened {
@@ -173,7 +174,7 @@ async fn both_in_call(alice: &Person, bob: &Person) -> ScenarioResult {
     Ok(())
 }
 
-async fn happy_path(stack: &Stack) -> ScenarioResult {
+async fn happy_path(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack).await?;
     let result = async {
         both_in_call(&alice, &bob).await?;
@@ -200,7 +201,7 @@ async fn happy_path(stack: &Stack) -> ScenarioResult {
     finish("happy_path", vec![alice, bob], result).await
 }
 
-async fn leaving(stack: &Stack) -> ScenarioResult {
+async fn leaving(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack).await?;
     let result = async {
         both_in_call(&alice, &bob).await?;
@@ -217,7 +218,7 @@ async fn leaving(stack: &Stack) -> ScenarioResult {
     finish("leaving", vec![alice, bob], result).await
 }
 
-async fn ending(stack: &Stack) -> ScenarioResult {
+async fn ending(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack).await?;
     let result = async {
         both_in_call(&alice, &bob).await?;
@@ -229,7 +230,7 @@ async fn ending(stack: &Stack) -> ScenarioResult {
     finish("ending", vec![alice, bob], result).await
 }
 
-async fn token_retry(stack: &Stack) -> ScenarioResult {
+async fn token_retry(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack).await?;
     let result = async {
         devserver_call(&alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 1})).await?;
@@ -247,7 +248,7 @@ async fn token_retry(stack: &Stack) -> ScenarioResult {
     finish("token_retry", vec![alice, bob], result).await
 }
 
-async fn token_refused(stack: &Stack) -> ScenarioResult {
+async fn token_refused(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack).await?;
     let result = async {
         devserver_call(&alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 5})).await?;
@@ -262,7 +263,7 @@ async fn token_refused(stack: &Stack) -> ScenarioResult {
     finish("token_refused", vec![alice, bob], result).await
 }
 
-async fn realtime_restart(stack: &Stack) -> ScenarioResult {
+async fn realtime_restart(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack).await?;
     let result = async {
         both_in_call(&alice, &bob).await?;
@@ -277,12 +278,12 @@ async fn realtime_restart(stack: &Stack) -> ScenarioResult {
     finish("realtime_restart", vec![alice, bob], result).await
 }
 
-async fn camera_denied(stack: &Stack) -> ScenarioResult {
+async fn camera_denied(stack: &Suite) -> ScenarioResult {
     let alice = person(stack, "alice", Media::Denied).await?;
     let result = async {
-        alice.sign_in(&stack.devserver_url(), ALICE).await?;
+        alice.sign_in(&stack.devserver, ALICE).await?;
         reset(stack, &alice).await?;
-        alice.open_date(&stack.devserver_url()).await?;
+        alice.open_date(&stack.devserver).await?;
         alice.wait_for_text("not allowed to use the camera or microphone", SOON).await?;
         if alice.text().await.contains("You're in the call") {
             return Err("a denied camera must not lead into a call".into());
@@ -291,4 +292,27 @@ async fn camera_denied(stack: &Stack) -> ScenarioResult {
     }
     .await;
     finish("camera_denied", vec![alice], result).await
+}
+
+/// After a restart the call either comes back (the SDK reconnects with its refreshed token) or says why it
+/// ended and offers to rejoin; it never hangs in between.
+async fn livekit_restart(stack: &Suite) -> ScenarioResult {
+    let (alice, bob) = two_people(stack).await?;
+    let result = async {
+        both_in_call(&alice, &bob).await?;
+        stack.restart_livekit(Duration::from_secs(2)).await?;
+        const SETTLED: &str = "(() => { const v = document.querySelector('video.partner-video'); \
+            const playing = v && v.videoWidth > 0 && !document.querySelector('[data-phase]'); \
+            const explained = document.querySelector('[data-phase=disconnected]') && \
+                [...document.querySelectorAll('button')].some((b) => b.textContent === 'Rejoin'); \
+            return playing || explained; })()";
+        for me in [&alice, &bob] {
+            me.wait_until(SETTLED, "the call reconnected or explained", Duration::from_secs(45)).await?;
+            let shown = if me.text().await.contains("Rejoin") { "disconnect explained" } else { "reconnected" };
+            println!("  {}: {shown}", me.name);
+        }
+        Ok(())
+    }
+    .await;
+    finish("livekit_restart", vec![alice, bob], result).await
 }
