@@ -7,7 +7,7 @@ mod common;
 use std::rc::Rc;
 use std::time::Duration;
 
-use common::devserver::{self, Session, ALICE, CAROL, DATE_ROOM, DEVSERVER, LIVEKIT};
+use common::devserver::{self, Session, ALICE, CAROL, DATE_ROOM, LIVEKIT};
 use common::log_capture;
 use serde_json::json;
 use video_date::token::{EndpointSource, EndpointSourceOptions, Expectations, Secret, TokenError};
@@ -16,12 +16,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn source_for(session: &Session, room: &str) -> Rc<EndpointSource> {
-    let expected = Expectations { room: room.to_owned(), identity: session.user_id.clone() };
-    EndpointSource::new(EndpointSourceOptions::new(
-        format!("{DEVSERVER}/api/livekit-token"),
-        expected,
-        session.access_token.clone(),
-    ))
+    EndpointSource::new(devserver::token_options(session, room))
 }
 
 async fn alice_source() -> (Session, Rc<EndpointSource>) {
@@ -70,11 +65,7 @@ async fn each_injected_fault_has_its_own_error() {
 #[wasm_bindgen_test]
 async fn a_slow_endpoint_is_aborted_at_the_timeout() {
     let (session, _) = alice_source().await;
-    let mut options = EndpointSourceOptions::new(
-        format!("{DEVSERVER}/api/livekit-token"),
-        Expectations { room: DATE_ROOM.into(), identity: session.user_id.clone() },
-        session.access_token.clone(),
-    );
+    let mut options = devserver::token_options(&session, DATE_ROOM);
     options.timeout = Duration::from_millis(300);
     let source = EndpointSource::new(options);
     devserver::add_token_fault(json!({"kind": "delay", "ms": 3000}), 1).await;
@@ -119,11 +110,7 @@ async fn a_forced_fetch_after_a_failure_gets_a_fresh_token() {
 #[wasm_bindgen_test]
 async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropped() {
     let (session, _) = alice_source().await;
-    let mut options = EndpointSourceOptions::new(
-        format!("{DEVSERVER}/api/livekit-token"),
-        Expectations { room: DATE_ROOM.into(), identity: session.user_id.clone() },
-        session.access_token.clone(),
-    );
+    let mut options = devserver::token_options(&session, DATE_ROOM);
     // Every token looks due for refresh at once: its 6 h life is inside the margin.
     options.refresh_margin = Duration::from_secs(7 * 3600);
     let source = EndpointSource::new(options);

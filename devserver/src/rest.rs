@@ -31,17 +31,25 @@ fn may_access(claims: &SessionClaims, date: &VideoDate) -> bool {
     claims.sub == date.user_a || claims.sub == date.user_b
 }
 
+/// The row filter and the caller's session, or the response that refuses the request.
+fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+) -> Result<(Filter, SessionClaims), Box<Response>> {
+    let filter = parse_filter(params).map_err(|err| Box::new(err.into_response()))?;
+    let claims = session::from_bearer(headers, &state.settings.jwt_secret).ok_or_else(|| Box::new(unauthorized()))?;
+    Ok((filter, claims))
+}
+
 pub async fn select(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
-    let filter = match parse_filter(&params) {
-        Ok(filter) => filter,
-        Err(err) => return err.into_response(),
-    };
-    let Some(claims) = session::from_bearer(&headers, &state.settings.jwt_secret) else {
-        return unauthorized();
+    let (filter, claims) = match authorize(&state, &headers, &params) {
+        Ok(authorized) => authorized,
+        Err(refused) => return *refused,
     };
     let rows: Vec<VideoDate> = {
         let dates = state.dates.lock().unwrap_or_else(|p| p.into_inner());
@@ -56,12 +64,9 @@ pub async fn update(
     Query(params): Query<Vec<(String, String)>>,
     body: Bytes,
 ) -> Response {
-    let filter = match parse_filter(&params) {
-        Ok(filter) => filter,
-        Err(err) => return err.into_response(),
-    };
-    let Some(claims) = session::from_bearer(&headers, &state.settings.jwt_secret) else {
-        return unauthorized();
+    let (filter, claims) = match authorize(&state, &headers, &params) {
+        Ok(authorized) => authorized,
+        Err(refused) => return *refused,
     };
     let changes = match parse_changes(&body) {
         Ok(changes) => changes,

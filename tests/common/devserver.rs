@@ -61,14 +61,19 @@ pub async fn token_requests() -> u64 {
     report["token_requests"].as_u64().unwrap()
 }
 
+/// Endpoint token source options for `session` in `room`, with the defaults.
+pub fn token_options(session: &Session, room: &str) -> video_date::token::EndpointSourceOptions {
+    use video_date::token::{EndpointSourceOptions, Expectations};
+    EndpointSourceOptions::new(
+        format!("{DEVSERVER}/api/livekit-token"),
+        Expectations { room: room.to_owned(), identity: session.user_id.clone() },
+        session.access_token.clone(),
+    )
+}
+
 /// An endpoint token source for `session` in the seeded date's room.
 pub fn token_source(session: &Session) -> std::rc::Rc<video_date::token::EndpointSource> {
-    use video_date::token::{EndpointSource, EndpointSourceOptions, Expectations};
-    EndpointSource::new(EndpointSourceOptions::new(
-        format!("{DEVSERVER}/api/livekit-token"),
-        Expectations { room: DATE_ROOM.to_owned(), identity: session.user_id.clone() },
-        session.access_token.clone(),
-    ))
+    video_date::token::EndpointSource::new(token_options(session, DATE_ROOM))
 }
 
 /// Makes the devserver's realtime misbehave (see `RealtimeFault` in devserver/src/faults.rs for the kinds).
