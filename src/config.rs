@@ -19,6 +19,9 @@ pub struct Config {
     /// The project's public anon key; it is meant to be public, unlike a token.
     pub supabase_anon_key: String,
     pub log_level: LogLevel,
+    /// Optional `http(s)://` URL that gets a metrics summary (`navigator.sendBeacon`) when the page is hidden;
+    /// absent or blank means no reporting.
+    pub metrics_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -56,6 +59,7 @@ struct RawConfig {
     supabase_anon_key: Option<String>,
     #[serde(default)]
     log_level: LogLevel,
+    metrics_endpoint: Option<String>,
 }
 
 impl Config {
@@ -70,6 +74,12 @@ impl Config {
                 .to_owned(),
             supabase_anon_key: required("supabase_anon_key", raw.supabase_anon_key)?,
             log_level: raw.log_level,
+            // Blank is off, so a deployment template can leave the field in place with no value.
+            metrics_endpoint: raw
+                .metrics_endpoint
+                .filter(|endpoint| !endpoint.trim().is_empty())
+                .map(|endpoint| url_field("metrics_endpoint", Some(endpoint), HTTP, HTTP_EXPECTED))
+                .transpose()?,
         })
     }
 }
@@ -147,6 +157,21 @@ mod tests {
         assert_eq!(config.livekit_url, "ws://127.0.0.1:7880");
         assert_eq!(config.supabase_url, "http://127.0.0.1:8787");
         assert_eq!(config.log_level, LogLevel::Debug);
+    }
+
+    #[test]
+    fn the_metrics_endpoint_is_optional_and_must_be_http() {
+        assert_eq!(Config::parse(GOOD).unwrap().metrics_endpoint, None);
+        let url = "https://metrics.example/api/metrics";
+        assert_eq!(Config::parse(&with("metrics_endpoint", url.into())).unwrap().metrics_endpoint.as_deref(), Some(url));
+        for bad in ["ws://x/api", "metrics.example", "https://"] {
+            assert_eq!(
+                Config::parse(&with("metrics_endpoint", bad.into())),
+                Err(ConfigError::BadUrl { field: "metrics_endpoint", expected: HTTP_EXPECTED }),
+                "{bad}"
+            );
+        }
+        assert_eq!(Config::parse(&with("metrics_endpoint", " ".into())).unwrap().metrics_endpoint, None, "blank is off");
     }
 
     #[test]

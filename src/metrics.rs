@@ -1,11 +1,16 @@
 //! Counters and timings of token fetches, connects, retries, reconnects and realtime subscriptions.
 //! `Metrics` is pure (unit-tested natively); the page's one instance lives in a thread-local, and
-//! `snapshot_json` is what the diagnostics view and the e2e suite read. Nothing in it identifies anyone.
+//! `snapshot_json` is what the diagnostics view and the e2e suite read. Nothing in it identifies anyone;
+//! [`BeaconReport`] adds only the user id and date id when it sends a summary to the configured endpoint.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde::Serialize;
+use wasm_bindgen::JsCast;
+
+use crate::realtime::EventListener;
 
 /// Something worth counting. Kinds are short stable names (`TokenError::kind`, `ConnectError::kind`…).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +106,60 @@ pub fn expose_on_window() {
     let _ = js_sys::Reflect::set(&window, &"videoDateMetrics".into(), &snapshot.into_js_value());
 }
 
+/// What the metrics endpoint receives: the two ids an operator needs to group reports, and the counters.
+#[derive(Serialize)]
+struct Summary<'a> {
+    user_id: &'a str,
+    date_id: &'a str,
+    metrics: &'a Metrics,
+}
+
+pub fn summary_json(user_id: &str, date_id: &str, metrics: &Metrics) -> String {
+    serde_json::to_string(&Summary { user_id, date_id, metrics }).unwrap_or_default()
+}
+
+/// While it lives, sends the summary to the endpoint with `navigator.sendBeacon` each time the page is hidden
+/// or left: the last moments a page is sure to run, and a beacon outlives the page. Dropping it removes both
+/// listeners.
+pub struct BeaconReport {
+    _listeners: Vec<EventListener>,
+}
+
+impl BeaconReport {
+    pub fn start(endpoint: String, user_id: String, date_id: String) -> Self {
+        let Some(window) = web_sys::window() else { return BeaconReport { _listeners: Vec::new() } };
+        // Leaving fires both `visibilitychange` and `pagehide`; an unchanged summary is not sent twice.
+        let last_sent = RefCell::new(String::new());
+        let send = Rc::new(move || {
+            let body = summary_json(&user_id, &date_id, &snapshot());
+            if *last_sent.borrow() == body {
+                return;
+            }
+            let Some(navigator) = web_sys::window().map(|window| window.navigator()) else { return };
+            // `false` means the browser would not queue it (too large, or over its quota); the page is going away,
+            // so there is no later moment to try again.
+            if navigator.send_beacon_with_opt_str(&endpoint, Some(&body)).unwrap_or(false) {
+                *last_sent.borrow_mut() = body;
+            }
+        });
+        let mut listeners = Vec::new();
+        let on_hide = send.clone();
+        listeners.push(EventListener::new(&window, "pagehide", move |_| on_hide()));
+        if let Some(document) = window.document() {
+            let target: &web_sys::EventTarget = document.unchecked_ref();
+            listeners.push(EventListener::new(target, "visibilitychange", move |_| {
+                let hidden = web_sys::window()
+                    .and_then(|window| window.document())
+                    .is_some_and(|document| document.visibility_state() == web_sys::VisibilityState::Hidden);
+                if hidden {
+                    send();
+                }
+            }));
+        }
+        BeaconReport { _listeners: listeners }
+    }
+}
+
 /// Milliseconds since `started` (a `js_sys::Date::now()` reading), as a whole number.
 pub fn elapsed_ms(started: f64) -> u32 {
     (js_sys::Date::now() - started).max(0.0) as u32
@@ -137,5 +196,17 @@ mod tests {
         assert_eq!(m.realtime_unsubscribed_ms, 150);
         let json = serde_json::to_value(&m).unwrap();
         assert_eq!(json["connect_failures"]["auth"], 1);
+    }
+
+    #[test]
+    fn the_summary_is_the_two_ids_and_the_metrics_only() {
+        let mut m = Metrics::default();
+        m.apply(Metric::AuthRetry);
+        let json: serde_json::Value = serde_json::from_str(&summary_json("user-1", "date-1", &m)).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["date_id", "metrics", "user_id"]);
+        assert_eq!((json["user_id"].as_str(), json["date_id"].as_str()), (Some("user-1"), Some("date-1")));
+        assert_eq!(json["metrics"]["auth_retries"], 1);
     }
 }

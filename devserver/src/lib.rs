@@ -3,6 +3,7 @@
 
 mod auth;
 mod faults;
+mod metrics_api;
 mod realtime;
 mod rest;
 pub mod seed;
@@ -12,7 +13,7 @@ mod token_api;
 
 use std::path::PathBuf;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -43,6 +44,7 @@ pub fn app(settings: Settings, site: &Site) -> Router {
         "supabase_url": base,
         "supabase_anon_key": settings.anon_key,
         "log_level": site.app_log_level,
+        "metrics_endpoint": format!("{base}/api/metrics"),
     });
     let faults_enabled = settings.faults_enabled;
     let state = AppState::new(settings);
@@ -55,6 +57,10 @@ pub fn app(settings: Settings, site: &Site) -> Router {
     let mut router = Router::new()
         .route("/config.json", get(move || async move { Json(app_config) }))
         .route("/api/livekit-token", get(token_api::livekit_token))
+        .route(
+            "/api/metrics",
+            post(metrics_api::report).layer(DefaultBodyLimit::max(metrics_api::MAX_BODY)),
+        )
         .merge(supabase);
     if faults_enabled {
         router = router.route("/__faults", post(faults::add).delete(faults::clear).get(faults::report));

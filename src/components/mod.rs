@@ -1,3 +1,4 @@
+pub mod diagnostics;
 pub mod error_panel;
 pub mod live_region;
 pub mod pre_join;

@@ -12,6 +12,7 @@ mod socket;
 use std::time::Duration;
 
 pub use backoff::{Backoff, BackoffPolicy};
+pub(crate) use listener::EventListener;
 pub use channel::{ChannelEvent, ChannelStatus};
 pub use protocol::{
     decode, encode, BroadcastConfig, ChangeType, Envelope, JoinConfig, JoinPayload, Message, PostgresChange,

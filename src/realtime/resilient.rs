@@ -2,7 +2,8 @@
 //! and gives up after the policy's maximum until the browser comes back online or to the foreground.
 //!
 //! [`Resubscriber`] is the pure decision-maker (inputs in, commands out, no browser), tested natively with a fake
-//! clock; [`ResilientChannel`] runs it with real timers, the socket, and the `online`/`visibilitychange` listeners.
+//! clock; [`ResilientChannel`] runs it with real timers, the socket, and the `online`/`visibilitychange` listeners,
+//! and records the realtime metrics (the machine stays free of clocks and globals).
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -17,6 +18,7 @@ use super::listener::EventListener;
 use super::protocol::{JoinConfig, JoinPayload, PostgresChange, PostgresChangesBinding, Status, Vsn};
 use super::socket::{endpoint_url, Socket};
 use super::RealtimeOptions;
+use crate::metrics::{self, Metric};
 use crate::token::Secret;
 
 /// What the UI shows about the live updates.
@@ -204,6 +206,8 @@ struct Shell {
     listeners: RefCell<Vec<EventListener>>,
     on_change: Box<dyn Fn(PostgresChange)>,
     on_status: Box<dyn Fn(RealtimeStatus)>,
+    /// `Date.now()` when SUBSCRIBED was lost, until it is back: the time spent unsubscribed is a metric.
+    unsubscribed_since: Cell<Option<f64>>,
     /// Set on drop: callbacks already under way then do nothing.
     stopped: Cell<bool>,
 }
@@ -230,6 +234,7 @@ impl ResilientChannel {
             listeners: RefCell::new(Vec::new()),
             on_change: Box::new(on_change),
             on_status: Box::new(on_status),
+            unsubscribed_since: Cell::new(None),
             stopped: Cell::new(false),
         });
         *shell.listeners.borrow_mut() = wake_listeners(&Rc::downgrade(&shell));
@@ -313,13 +318,29 @@ impl Shell {
         }
         let after = self.machine.borrow().status().clone();
         if after != before && !self.stopped.get() {
+            self.record_status_change(&before, &after);
             (self.on_status)(after);
+        }
+    }
+
+    fn record_status_change(&self, before: &RealtimeStatus, after: &RealtimeStatus) {
+        if *after == RealtimeStatus::Subscribed {
+            metrics::record(Metric::RealtimeSubscribed);
+            if let Some(since) = self.unsubscribed_since.take() {
+                metrics::record(Metric::RealtimeUnsubscribedFor { ms: metrics::elapsed_ms(since) });
+            }
+        } else if *before == RealtimeStatus::Subscribed {
+            self.unsubscribed_since.set(Some(js_sys::Date::now()));
         }
     }
 
     fn run(self: &Rc<Self>, command: Command) {
         match command {
             Command::OpenChannel { generation } => {
+                // Generation 1 is the first subscription; every later one replaces a failed instance.
+                if generation > 1 {
+                    metrics::record(Metric::RealtimeResubscribe);
+                }
                 let channel = self.open_channel(generation);
                 *self.channel.borrow_mut() = Some(channel);
             }
@@ -341,7 +362,10 @@ impl Shell {
                 self.timer.borrow_mut().take();
             }
             // Nothing will use the connection until someone asks for a retry.
-            Command::GiveUp => self.socket.close(),
+            Command::GiveUp => {
+                metrics::record(Metric::RealtimeGaveUp);
+                self.socket.close();
+            }
         }
     }
 

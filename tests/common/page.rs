@@ -17,6 +17,7 @@ pub fn config() -> Config {
         supabase_url: DEVSERVER.to_owned(),
         supabase_anon_key: ANON_KEY.to_owned(),
         log_level: LogLevel::Info,
+        metrics_endpoint: None,
     }
 }
 
@@ -69,12 +70,17 @@ impl MountedPage {
 }
 
 pub fn mount_page(date_id: &str) -> MountedPage {
+    mount_page_with(date_id, config())
+}
+
+/// The page with its own config (a metrics endpoint, for instance).
+pub fn mount_page_with(date_id: &str, config: Config) -> MountedPage {
     let host = super::host();
     let date_id = date_id.to_owned();
     let owner = Owner::new();
     let handle = owner.with(|| {
         mount_to(host.clone(), move || {
-            provide_context(config());
+            provide_context(config.clone());
             view! { <VideoDatePage date_id=date_id.clone()/> }.into_any()
         })
     });

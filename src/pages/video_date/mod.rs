@@ -12,12 +12,13 @@ use leptos::prelude::*;
 
 use self::call_state::{CallPhase, CallSignals, Partner};
 use self::call_view::{CallActions, CallElements, CallView};
+use crate::components::diagnostics::{self, Diagnostics};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
 use crate::components::realtime_notice::RealtimeNotice;
 use crate::components::pre_join::{JoinChoice, PreJoin};
 use crate::config::Config;
-use crate::metrics::{self, Metric};
+use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
 use crate::task::{current_owner, spawn_in};
 use crate::livekit::{connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind};
@@ -42,6 +43,7 @@ struct PageResources {
     realtime: Option<ResilientChannel>,
     session_refresh: Option<Timeout>,
     clock: Option<Interval>,
+    report: Option<BeaconReport>,
 }
 
 /// A joined (or joining) call. Field order is drop order: listeners go before the room disconnects.
@@ -69,6 +71,8 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     let realtime_status = RwSignal::new(RealtimeStatus::Connecting);
     let elements = CallElements::new();
     let owner = StoredValue::new_local(current_owner());
+    let show_diagnostics = RwSignal::new(diagnostics::debug_requested(&window().location().search().unwrap_or_default()));
+    diagnostics::toggle_on_shortcut(show_diagnostics);
     on_cleanup(move || {
         call.try_set_value(None);
         resources.try_set_value(PageResources::default());
@@ -102,6 +106,10 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                 };
                 let channel = follow_date(&config, &signed_in, &row, on_row, realtime_status);
                 resources.update_value(|r| r.realtime = Some(channel));
+                if let Some(endpoint) = config.metrics_endpoint.clone() {
+                    let report = BeaconReport::start(endpoint, signed_in.user_id.clone(), row.id.clone());
+                    resources.update_value(|r| r.report = Some(report));
+                }
                 date.set(Some(row));
                 session.set(Some(signed_in.clone()));
                 schedule_session_refresh(config.clone(), signed_in, session, call, resources);
@@ -211,6 +219,14 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             <RealtimeNotice status=realtime_status retry=Callback::new(move |()| {
                 resources.with_value(|r| if let Some(channel) = &r.realtime { channel.retry_now() });
             })/>
+            {move || show_diagnostics.get().then(|| view! {
+                <Diagnostics
+                    phase=Signal::derive(move || format!("{:?}", signals.phase.get()))
+                    realtime=realtime_status
+                    local_quality=signals.local_quality
+                    partner_quality=signals.partner_quality
+                />
+            })}
             {move || match screen.get() {
                 Screen::Loading => view! { <p class="status">"Loading your date…"</p> }.into_any(),
                 Screen::SignedOut(message) => view! {
@@ -307,7 +323,7 @@ async fn join_call(
             tracing::info!(attempts = connected.attempts, "joined the date's room");
             metrics::record(Metric::JoinToConnected { ms: metrics::elapsed_ms(signals.joined_at.get_value()) });
             signals.phase.set(CallPhase::Connected);
-            let partner_here = room.remote_identities().iter().any(|id| *id == partner_id);
+            let partner_here = room.remote_identities().contains(&partner_id);
             signals.partner.set(if partner_here { Partner::Present } else { Partner::NotJoined });
             signals.audio_blocked.set(!room.can_playback_audio());
             publish_media(&room, &choice, signals, elements).await;
