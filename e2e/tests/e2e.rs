@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
     let scenarios: &[(&str, Scenario<Suite>)] = &[
         ("livekit_server_answers_on_its_port", |s| Box::pin(livekit_server_answers(s))),
         ("built_app_mounts_in_chromium", |s| Box::pin(built_app_mounts(s))),
-        ("happy_path_both_see_and_hear_each_other", |s| Box::pin(happy_path(s))),
+        ("happy_path_both_see_and_hear_each_other_and_see_a_camera_turned_off", |s| Box::pin(happy_path(s))),
         ("bob_leaves_and_alice_is_told", |s| Box::pin(leaving(s))),
         ("alice_ends_the_date_and_bob_is_told_through_realtime", |s| Box::pin(ending(s))),
         ("a_bad_first_token_is_retried_exactly_once", |s| Box::pin(token_retry(s))),
@@ -162,6 +162,8 @@ async fn two_people(stack: &Suite) -> Result<(Person, Person), String> {
 
 const PARTNER_VIDEO_PLAYING: &str = "(() => { const v = document.querySelector('video.partner-video'); \
     return v && v.videoWidth > 0 && v.currentTime > 0.5; })()";
+const PARTNER_VIDEO_PLAYING_UNCOVERED: &str = "(() => { const v = document.querySelector('video.partner-video'); \
+    return v && v.videoWidth > 0 && !document.querySelector('[data-phase]'); })()";
 const PARTNER_AUDIO_SUBSCRIBED: &str = "(() => { const a = document.querySelector('.call audio'); \
     return a && a.srcObject && a.srcObject.getAudioTracks().length > 0; })()";
 
@@ -187,6 +189,10 @@ async fn happy_path(stack: &Suite) -> ScenarioResult {
             }
             me.wait_until(PARTNER_AUDIO_SUBSCRIBED, "the partner's audio subscribed", SOON).await?;
         }
+        bob.click("button.camera-toggle:not([disabled])", SOON).await?;
+        alice.wait_for_text("Your date turned their camera off.", SOON).await?;
+        bob.click("button.camera-toggle:not([disabled])", SOON).await?;
+        alice.wait_until(PARTNER_VIDEO_PLAYING_UNCOVERED, "bob's camera back on", SOON).await?;
         let metrics = alice.metrics().await?;
         println!(
             "  alice: join -> connected {} ms, join -> first remote frame {} ms",

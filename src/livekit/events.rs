@@ -43,6 +43,9 @@ pub enum RoomEvent {
     TrackSubscribed { identity: String, track: RemoteTrack },
     TrackUnsubscribed { identity: String, track: RemoteTrack },
     TrackSubscriptionFailed { identity: String },
+    /// Someone turned a camera off or muted a microphone (`kind` is `None` for a kind this build does not know).
+    TrackMuted { identity: String, kind: Option<TrackKind> },
+    TrackUnmuted { identity: String, kind: Option<TrackKind> },
     MediaDevicesError(MediaDeviceFailure),
     ActiveDeviceChanged { kind: String, device_id: String },
     /// `false` when the browser blocked playback until the person clicks.
@@ -50,7 +53,7 @@ pub enum RoomEvent {
 }
 
 /// The SDK's event names (`RoomEvent` string values; two differ from their key names).
-const EVENT_NAMES: [&str; 15] = [
+const EVENT_NAMES: [&str; 17] = [
     "connected",
     "reconnecting",
     "signalReconnecting",
@@ -63,6 +66,8 @@ const EVENT_NAMES: [&str; 15] = [
     "trackSubscribed",
     "trackUnsubscribed",
     "trackSubscriptionFailed",
+    "trackMuted",
+    "trackUnmuted",
     "mediaDevicesError",
     "activeDeviceChanged",
     "audioPlaybackChanged",
@@ -124,6 +129,8 @@ fn decode(name: &str, a: JsValue, b: JsValue, c: JsValue) -> Option<RoomEvent> {
         "trackSubscribed" => RoomEvent::TrackSubscribed { identity: identity_of(c), track: RemoteTrack(a.unchecked_into()) },
         "trackUnsubscribed" => RoomEvent::TrackUnsubscribed { identity: identity_of(c), track: RemoteTrack(a.unchecked_into()) },
         "trackSubscriptionFailed" => RoomEvent::TrackSubscriptionFailed { identity: identity_of(b) },
+        "trackMuted" => RoomEvent::TrackMuted { identity: identity_of(b), kind: publication_kind(&a) },
+        "trackUnmuted" => RoomEvent::TrackUnmuted { identity: identity_of(b), kind: publication_kind(&a) },
         "mediaDevicesError" => RoomEvent::MediaDevicesError(MediaDeviceFailure::from_error_name(&error_name(&a))),
         "activeDeviceChanged" => RoomEvent::ActiveDeviceChanged {
             kind: a.as_string().unwrap_or_default(),
@@ -132,6 +139,10 @@ fn decode(name: &str, a: JsValue, b: JsValue, c: JsValue) -> Option<RoomEvent> {
         "audioPlaybackChanged" => RoomEvent::AudioPlaybackChanged { playing: a.as_bool().unwrap_or(false) },
         _ => return None,
     })
+}
+
+fn publication_kind(publication: &JsValue) -> Option<TrackKind> {
+    publication.is_object().then(|| TrackKind::from_sdk(&publication.unchecked_ref::<sys::TrackPublication>().kind()))?
 }
 
 fn identity_of(participant: JsValue) -> String {

@@ -66,6 +66,12 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = isCameraEnabled)]
     pub fn is_camera_enabled(this: &LocalParticipant) -> bool;
 
+    pub type TrackPublication;
+
+    /// `"audio"` or `"video"`.
+    #[wasm_bindgen(method, getter)]
+    pub fn kind(this: &TrackPublication) -> String;
+
     #[derive(Debug, Clone)]
     pub type Track;
 

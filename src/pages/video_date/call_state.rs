@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent};
+use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent, TrackKind};
 use crate::metrics::{self, Metric};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,7 @@ pub struct CallSignals {
     pub microphone_on: RwSignal<bool>,
     pub camera_on: RwSignal<bool>,
     pub device_problem: RwSignal<Option<String>>,
+    pub partner_camera_off: RwSignal<bool>,
     /// `Date.now()` when "Join" was clicked, and when the current reconnect began.
     pub joined_at: StoredValue<f64>,
     pub reconnecting_since: StoredValue<Option<f64>>,
@@ -63,6 +64,7 @@ impl CallSignals {
             microphone_on: RwSignal::new(true),
             camera_on: RwSignal::new(true),
             device_problem: RwSignal::new(None),
+            partner_camera_off: RwSignal::new(false),
             joined_at: StoredValue::new(0.0),
             reconnecting_since: StoredValue::new(None),
         }
@@ -100,6 +102,12 @@ impl CallSignals {
             }
             RoomEvent::ConnectionQualityChanged { quality, identity, .. } if identity == partner_id => {
                 self.partner_quality.try_set(*quality);
+            }
+            RoomEvent::TrackMuted { identity, kind: Some(TrackKind::Video) } if identity == partner_id => {
+                self.partner_camera_off.try_set(true);
+            }
+            RoomEvent::TrackUnmuted { identity, kind: Some(TrackKind::Video) } if identity == partner_id => {
+                self.partner_camera_off.try_set(false);
             }
             RoomEvent::AudioPlaybackChanged { playing } => {
                 self.audio_blocked.try_set(!playing);

@@ -51,6 +51,9 @@ pub fn CallView(
                     let message = match (phase.get(), partner.get()) {
                         (CallPhase::Connected, Partner::NotJoined) => Some("Your date hasn't joined yet. Hang tight.".to_owned()),
                         (CallPhase::Connected, Partner::Left) => Some("Your date left the call.".to_owned()),
+                        (CallPhase::Connected, Partner::Present) if signals.partner_camera_off.get() => {
+                            Some("Your date turned their camera off.".to_owned())
+                        }
                         (CallPhase::Connected, Partner::Present) => None,
                         (other, _) => Some(other.sentence()),
                     };
@@ -73,7 +76,7 @@ pub fn CallView(
                     on:click=move |_| actions.toggle_microphone.run(())>
                     {move || if microphone_on.get() { "Mute" } else { "Unmute" }}
                 </button>
-                <button type="button" disabled=move || !in_call() aria-pressed=move || (!camera_on.get()).to_string()
+                <button type="button" class="camera-toggle" disabled=move || !in_call() aria-pressed=move || (!camera_on.get()).to_string()
                     on:click=move |_| actions.toggle_camera.run(())>
                     {move || if camera_on.get() { "Camera off" } else { "Camera on" }}
                 </button>
