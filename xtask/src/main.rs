@@ -58,8 +58,14 @@ fn dev() -> Result<(), StepError> {
     println!("  devserver       {app}   (token API, Supabase stand-in)");
     println!("Sign in as alice@example.com or bob@example.com, password `password`; open a second window for the other one.");
     println!("Press Ctrl-C to stop everything.");
-    let why = stack.wait_for_exit();
-    Err(step_error("dev", format!("{why}; stopped the rest")))
+    // Ctrl-C reaches every server (one process group); a clean exit is the normal way out.
+    match stack.wait_for_exit() {
+        (name, status) if status.success() => {
+            println!("{name} stopped; everything else is stopped too.");
+            Ok(())
+        }
+        (name, status) => Err(step_error("dev", format!("{name} exited ({status}); stopped the rest"))),
+    }
 }
 
 /// One suite's outcome, from the libtest `test result:` lines it printed.

@@ -91,12 +91,13 @@ impl Stack {
     }
 
     /// Blocks until a server dies (the dev command's Ctrl-C also reaches the servers, which then exit).
-    pub fn wait_for_exit(&mut self) -> String {
+    /// Returns which server exited and how.
+    pub fn wait_for_exit(&mut self) -> (&'static str, std::process::ExitStatus) {
         loop {
             let guards = [self.livekit.as_mut(), Some(&mut self.devserver), self.chromedriver.as_mut()];
             for guard in guards.into_iter().flatten() {
                 if let Some(status) = guard.exited() {
-                    return format!("{} exited ({status})", guard.name);
+                    return (guard.name, status);
                 }
             }
             std::thread::sleep(Duration::from_millis(200));
