@@ -17,17 +17,10 @@ use video_date::livekit::{connect, ConnectionQuality, Connected, Room, RoomOptio
 use video_date::metrics::{self, Metrics};
 use video_date::realtime::{BackoffPolicy, RealtimeOptions, RealtimeStatus, ResilientChannel};
 use wasm_bindgen::prelude::*;
+use common::leak_probe::{active_intervals, install_leak_probe};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/tests/js/leak_probe.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = installLeakProbe)]
-    fn install_leak_probe();
-    #[wasm_bindgen(js_name = activeIntervals)]
-    fn active_intervals() -> u32;
-}
 
 // Records every beacon (and still sends it, so the devserver logs it too).
 #[wasm_bindgen(inline_js = "

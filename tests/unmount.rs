@@ -8,26 +8,10 @@ use std::time::Duration;
 
 use common::devserver::{self, ALICE};
 use common::page::{mount_page, sign_in_as, DATE_ID};
-use wasm_bindgen::prelude::*;
+use common::leak_probe::{active_intervals, install_leak_probe, live_tracks, open_peer_connections, open_sockets, pending_timeouts};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/tests/js/leak_probe.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = installLeakProbe)]
-    fn install_leak_probe();
-    #[wasm_bindgen(js_name = liveTracks)]
-    fn live_tracks() -> u32;
-    #[wasm_bindgen(js_name = openSockets)]
-    fn open_sockets() -> u32;
-    #[wasm_bindgen(js_name = openPeerConnections)]
-    fn open_peer_connections() -> u32;
-    #[wasm_bindgen(js_name = activeIntervals)]
-    fn active_intervals() -> u32;
-    #[wasm_bindgen(js_name = pendingTimeouts)]
-    fn pending_timeouts() -> u32;
-}
 
 /// Where in the page's life each cycle unmounts it.
 #[derive(Debug, Clone, Copy)]

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod devserver;
+pub mod leak_probe;
 pub mod log_capture;
 pub mod page;
 
