@@ -51,18 +51,44 @@ whenReady(joinEnabled, timeoutMs, (interactive) => {
 });
 "#;
 
-/// "Join the date" clicked to the call connected: the call's overlay gone, or saying the partner is not there yet.
+/// "Join the date" clicked to the call connected (the overlay gone: bob is already in the room) and to bob's first
+/// video frame shown. Polled every 5 ms: a frame arriving is not a DOM mutation.
 const JOIN: &str = r#"
 const [timeoutMs, done] = arguments;
-const connected = () => {
-  if (!document.querySelector('section.call')) return false;
-  const overlay = document.querySelector('[data-phase]');
-  return !overlay || overlay.textContent.includes("hasn't joined yet");
-};
+const connected = () => document.querySelector('section.call') && !document.querySelector('[data-phase]');
+const frame = () => { const v = document.querySelector('video.partner-video'); return v && v.videoWidth > 0; };
 const clicked = performance.now();
-whenReady(connected, timeoutMs, (at) => done(typeof at === 'number' ? { join: at - clicked } : at));
+const seen = {};
+const poll = setInterval(() => {
+  const now = performance.now() - clicked;
+  if (seen.join === undefined && connected()) seen.join = now;
+  if (seen.frame === undefined && frame()) seen.frame = now;
+  if (seen.join !== undefined && seen.frame !== undefined) { clearInterval(poll); done(seen); }
+  else if (now > timeoutMs) { clearInterval(poll); done({ error: `not joined within ${timeoutMs} ms: ${document.body.innerText.slice(0, 300)}` }); }
+}, 5);
 document.querySelector('button.primary:not([disabled])').click();
 "#;
+
+/// Drops every realtime socket (devserver fault) and times until the page's metrics count a new subscription.
+const REALTIME_RECOVERY: &str = r#"
+const [timeoutMs, done] = arguments;
+const subscriptions = () => JSON.parse(window.videoDateMetrics()).realtime_subscriptions;
+const before = subscriptions();
+const started = performance.now();
+fetch('/__faults', { method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ realtime: { kind: 'drop_sockets' } }) })
+  .then(() => {
+    const poll = setInterval(() => {
+      const elapsed = performance.now() - started;
+      if (subscriptions() > before) { clearInterval(poll); done({ recovery: elapsed }); }
+      else if (elapsed > timeoutMs) { clearInterval(poll); done({ error: 'not subscribed again' }); }
+    }, 5);
+  })
+  .catch((e) => done({ error: String(e) }));
+"#;
+
+/// How many socket drops the realtime recovery figure samples.
+const DROPS: usize = 5;
 
 /// One run's start-up samples, in milliseconds.
 struct StartUp {
@@ -72,11 +98,11 @@ struct StartUp {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // The e2e stack's set-up on ports of its own, without fault injection: what a user would load.
+    // The e2e stack's set-up on ports of its own; fault injection only for the realtime recovery figure.
     let stack = Stack::start(StackOptions {
         ports: BENCH_PORTS,
         dist: Some(paths::dist_dir()),
-        faults: false,
+        faults: true,
         chromedriver: true,
         log_dir: Some(paths::artifacts_dir().join("logs").join("bench")),
     });
@@ -90,8 +116,14 @@ async fn main() -> ExitCode {
     let mut start_ups = Vec::with_capacity(RUNS);
     // Joining is timed until it first fails: the start-up figures are still worth having, and every
     // further attempt would only wait out the same timeout.
-    let mut joins: Result<Vec<f64>, String> = Ok(Vec::with_capacity(RUNS));
+    let mut joins: Result<Vec<(f64, f64)>, String> = Ok(Vec::with_capacity(RUNS));
+    let mut recoveries: Result<Vec<f64>, String> = Err("no run joined".into());
     let webdriver = stack.webdriver_url().expect("the bench stack starts chromedriver");
+    // Bob waits in the call, so each of alice's joins also has a partner's first frame to time.
+    let bob = match bob_in_the_call(&webdriver, &stack.devserver_url()).await {
+        Ok(bob) => bob,
+        Err(why) => return failed(0, &why),
+    };
     for number in 1..=RUNS {
         let client = match browser::open(&webdriver).await {
             Ok(client) => client,
@@ -99,9 +131,16 @@ async fn main() -> ExitCode {
         };
         let start_up = start_up(&client, &stack.devserver_url()).await;
         let join = match (&start_up, &joins) {
-            (Ok(_), Ok(_)) => Some(timed(&client, JOIN, "join").await.and_then(|answer| number_in(&answer, "join"))),
+            (Ok(_), Ok(_)) => Some(
+                timed(&client, JOIN, "join")
+                    .await
+                    .and_then(|answer| Ok((number_in(&answer, "join")?, number_in(&answer, "frame")?))),
+            ),
             _ => None,
         };
+        if number == RUNS && matches!(join, Some(Ok(_))) {
+            recoveries = realtime_recoveries(&client).await;
+        }
         let _ = client.close().await;
         let start_up = match start_up {
             Ok(start_up) => start_up,
@@ -110,9 +149,9 @@ async fn main() -> ExitCode {
         eprintln!("bench run {number}/{RUNS}: first paint {:.0} ms, interactive {:.0} ms", start_up.first_paint, start_up.interactive);
         start_ups.push(start_up);
         match (join, &mut joins) {
-            (Some(Ok(ms)), Ok(samples)) => {
-                eprintln!("bench run {number}/{RUNS}: join {ms:.0} ms");
-                samples.push(ms);
+            (Some(Ok((join, frame))), Ok(samples)) => {
+                eprintln!("bench run {number}/{RUNS}: join {join:.0} ms, first partner frame {frame:.0} ms");
+                samples.push((join, frame));
             }
             (Some(Err(why)), _) => {
                 eprintln!("bench run {number}/{RUNS}: join failed: {why}");
@@ -121,7 +160,9 @@ async fn main() -> ExitCode {
             _ => {}
         }
     }
+    bob.close().await;
     drop(stack);
+    let join_figure = |pick: fn(&(f64, f64)) -> f64| joins.clone().map(|samples| samples.iter().map(pick).collect());
     let sampled = |pick: fn(&StartUp) -> f64| Ok(start_ups.iter().map(pick).collect());
     let timings = [
         Timing { label: "navigation → first paint".into(), samples_ms: sampled(|s| s.first_paint) },
@@ -129,12 +170,44 @@ async fn main() -> ExitCode {
             label: "navigation → pre-join interactive (\"Join the date\" enabled)".into(),
             samples_ms: sampled(|s| s.interactive),
         },
-        Timing { label: "\"Join the date\" clicked → call connected".into(), samples_ms: joins },
+        Timing { label: "\"Join the date\" clicked → call connected".into(), samples_ms: join_figure(|j| j.0) },
+        Timing {
+            label: "\"Join the date\" clicked → partner's first video frame".into(),
+            samples_ms: join_figure(|j| j.1),
+        },
+        Timing {
+            label: "realtime socket dropped → subscribed again (the policy's first retry waits 0–1000 ms)".into(),
+            samples_ms: recoveries,
+        },
     ];
     for timing in timings {
         println!("{}", timing.to_line());
     }
     ExitCode::SUCCESS
+}
+
+async fn bob_in_the_call(webdriver: &str, devserver: &str) -> Result<Person, String> {
+    let bob = Person::new("bob", browser::open(webdriver).await?);
+    bob.open_date_as(devserver, "bob@example.com").await?;
+    bob.join().await?;
+    bob.wait_for_text("hasn't joined yet", PAGE_TIMEOUT).await?;
+    Ok(bob)
+}
+
+/// Drops alice's realtime socket [`DROPS`] times and times each recovery.
+async fn realtime_recoveries(client: &Client) -> Result<Vec<f64>, String> {
+    let mut samples = Vec::with_capacity(DROPS);
+    for _ in 0..DROPS {
+        let answer = client
+            .execute_async(REALTIME_RECOVERY, vec![json!(PAGE_TIMEOUT.as_millis() as u64)])
+            .await
+            .map_err(|err| format!("realtime recovery script: {err}"))?;
+        if let Some(error) = answer.get("error") {
+            return Err(format!("realtime recovery: {error}"));
+        }
+        samples.push(number_in(&answer, "recovery")?);
+    }
+    Ok(samples)
 }
 
 fn failed(number: usize, why: &str) -> ExitCode {
