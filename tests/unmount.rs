@@ -1,5 +1,5 @@
-//! Leaving the page in any state leaves nothing running: 50 mounts and unmounts from different states, then
-//! no live camera/microphone track, no open WebSocket or RTCPeerConnection, and no timer still set.
+//! Leaving the page in any state leaves nothing running: 100 mounts and unmounts from five states; after 1, 10
+//! and 100 of them no live camera/microphone track, no open WebSocket or RTCPeerConnection, and no interval.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -25,14 +25,17 @@ enum LeaveAt {
 
 const STATES: [LeaveAt; 5] = [LeaveAt::Loading, LeaveAt::AskingForDevices, LeaveAt::PreJoin, LeaveAt::Connecting, LeaveAt::Connected];
 
+/// After these many cycles the counts are checked (they must be zero) and the memory figures printed.
+const CHECKPOINTS: [usize; 3] = [1, 10, 100];
+
 #[wasm_bindgen_test]
-async fn fifty_mounts_and_unmounts_leave_nothing_running() {
+async fn a_hundred_mounts_and_unmounts_leave_nothing_running() {
     install_leak_probe();
     devserver::clear_faults().await;
     sign_in_as(ALICE).await;
     let step = Duration::from_secs(20);
-    for cycle in 0..50 {
-        let leave_at = STATES[cycle % STATES.len()];
+    for cycle in 1..=CHECKPOINTS[CHECKPOINTS.len() - 1] {
+        let leave_at = STATES[(cycle - 1) % STATES.len()];
         let page = mount_page(DATE_ID);
         match leave_at {
             LeaveAt::Loading => {}
@@ -45,21 +48,46 @@ async fn fifty_mounts_and_unmounts_leave_nothing_running() {
             }
         }
         page.unmount();
+        if CHECKPOINTS.contains(&cycle) {
+            check_nothing_left(cycle).await;
+        }
     }
-    // Disconnects and socket closes complete asynchronously; give them a moment, then count.
-    let settled = |counts: [u32; 4]| counts == [0; 4];
+}
+
+/// Waits for the asynchronous disconnects and socket closes to settle, asserts nothing is left, and prints a
+/// `leak` line (read by `cargo xtask bench`): cycles, JS heap and wasm memory in bytes, and the counts.
+async fn check_nothing_left(cycles: usize) {
     let mut counts = [u32::MAX; 4];
     for _ in 0..100 {
         counts = [live_tracks(), open_sockets(), open_peer_connections(), active_intervals()];
-        if settled(counts) {
+        if counts == [0; 4] {
             break;
         }
         gloo_timers::future::sleep(Duration::from_millis(100)).await;
     }
     let [tracks, sockets, peers, intervals] = counts;
-    assert_eq!(tracks, 0, "live camera/microphone tracks");
-    assert_eq!(sockets, 0, "open WebSockets");
-    assert_eq!(peers, 0, "open RTCPeerConnections");
-    assert_eq!(intervals, 0, "intervals still firing");
-    web_sys::console::log_1(&format!("timeouts still pending after 50 cycles: {}", pending_timeouts()).into());
+    wasm_bindgen_test::console_log!(
+        "leak\t{cycles}\t{}\t{}\t{tracks}\t{sockets}\t{peers}\t{intervals}\t{}",
+        js_heap_bytes(),
+        wasm_memory_bytes(),
+        pending_timeouts()
+    );
+    assert_eq!(tracks, 0, "live camera/microphone tracks after {cycles} cycles");
+    assert_eq!(sockets, 0, "open WebSockets after {cycles} cycles");
+    assert_eq!(peers, 0, "open RTCPeerConnections after {cycles} cycles");
+    assert_eq!(intervals, 0, "intervals still firing after {cycles} cycles");
+}
+
+/// Chromium's `performance.memory.usedJSHeapSize` (0 where the browser has no such figure).
+fn js_heap_bytes() -> u64 {
+    let performance = web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &"performance".into()).ok());
+    let memory = performance.and_then(|p| js_sys::Reflect::get(&p, &"memory".into()).ok());
+    let used = memory.and_then(|m| js_sys::Reflect::get(&m, &"usedJSHeapSize".into()).ok());
+    used.and_then(|u| u.as_f64()).unwrap_or(0.0) as u64
+}
+
+fn wasm_memory_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64
 }

@@ -31,8 +31,18 @@ pub fn tools_bin() -> PathBuf {
     tools_dir().join("bin")
 }
 
+/// Cargo's target directory for this clone: one per clone path under the cache. Cargo names the outputs of
+/// workspace crates the same in every clone and judges freshness by the sources its last build read, so two
+/// clones sharing one directory can link one clone's library into the other's tests (wasm-bindgen then refuses
+/// the two `package.json` paths). Registry crates are rebuilt per clone path; a CI that clones to the same
+/// place each time keeps its cache.
 pub fn target_dir() -> PathBuf {
-    cache_dir().join("target")
+    let clone: String = repo_root()
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    cache_dir().join("target").join(clone.trim_matches('_'))
 }
 
 pub fn livekit_server_bin() -> PathBuf {
