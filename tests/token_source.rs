@@ -117,7 +117,12 @@ async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropp
     source.fetch(false).await.unwrap();
     let refresher = source.keep_fresh();
     assert!(refresher.is_scheduled());
-    gloo_timers::future::sleep(Duration::from_millis(300)).await;
+    for _ in 0..100 {
+        if source.requests() >= 2 {
+            break;
+        }
+        gloo_timers::future::sleep(Duration::from_millis(10)).await;
+    }
     let refreshed = source.requests();
     assert!(refreshed >= 2, "the refresh fetched a new token ({refreshed} requests)");
     drop(refresher);

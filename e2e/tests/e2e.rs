@@ -269,13 +269,20 @@ async fn token_refused(stack: &Suite) -> ScenarioResult {
     finish("token_refused", vec![alice, bob], result).await
 }
 
+async fn subscriptions(person: &Person) -> Result<u64, String> {
+    Ok(person.metrics().await?["realtime_subscriptions"].as_u64().unwrap_or(0))
+}
+
 async fn realtime_restart(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack).await?;
     let result = async {
         both_in_call(&alice, &bob).await?;
+        let (alice_before, bob_before) = (subscriptions(&alice).await?, subscriptions(&bob).await?);
         devserver_call(&alice, "POST", "/__faults", json!({"realtime": {"kind": "drop_sockets"}})).await?;
         // Both resubscribe after their backoff; then the next update must still reach them.
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        let resubscribed = |before: u64| format!("JSON.parse(window.videoDateMetrics()).realtime_subscriptions > {before}");
+        alice.wait_until(&resubscribed(alice_before), "alice subscribed again", CALL).await?;
+        bob.wait_until(&resubscribed(bob_before), "bob subscribed again", CALL).await?;
         alice.wait_until(PARTNER_VIDEO_PLAYING, "the call continuing", SOON).await?;
         bob.click("button.danger", SOON).await?;
         alice.wait_for_text("Your date ended the date.", CALL).await
