@@ -7,8 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::devserver::{self, ALICE};
+use common::leak_probe::{
+    active_intervals, install_leak_probe, live_tracks, open_peer_connections, open_sockets, pending_timeouts,
+};
 use common::page::{mount_page, sign_in_as, DATE_ID};
-use common::leak_probe::{active_intervals, install_leak_probe, live_tracks, open_peer_connections, open_sockets, pending_timeouts};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -23,7 +25,8 @@ enum LeaveAt {
     Connected,
 }
 
-const STATES: [LeaveAt; 5] = [LeaveAt::Loading, LeaveAt::AskingForDevices, LeaveAt::PreJoin, LeaveAt::Connecting, LeaveAt::Connected];
+const STATES: [LeaveAt; 5] =
+    [LeaveAt::Loading, LeaveAt::AskingForDevices, LeaveAt::PreJoin, LeaveAt::Connecting, LeaveAt::Connected];
 
 /// After these many cycles the counts are checked (they must be zero) and the memory figures printed.
 const CHECKPOINTS: [usize; 3] = [1, 10, 100];
@@ -78,8 +81,13 @@ async fn check_nothing_left(cycles: usize) {
     assert_eq!(intervals, 0, "intervals still firing after {cycles} cycles");
 }
 
-/// Chromium's `performance.memory.usedJSHeapSize` (0 where the browser has no such figure).
+/// Chromium's `performance.memory.usedJSHeapSize` after a full collection (webdriver.json exposes `gc()` and
+/// asks for precise figures), so the number is what is still reachable; 0 where the browser has no such figure.
 fn js_heap_bytes() -> u64 {
+    let gc = web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &"gc".into()).ok());
+    if let Some(gc) = gc.and_then(|gc| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(gc).ok()) {
+        let _ = gc.call0(&wasm_bindgen::JsValue::UNDEFINED);
+    }
     let performance = web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &"performance".into()).ok());
     let memory = performance.and_then(|p| js_sys::Reflect::get(&p, &"memory".into()).ok());
     let used = memory.and_then(|m| js_sys::Reflect::get(&m, &"usedJSHeapSize".into()).ok());

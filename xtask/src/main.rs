@@ -7,8 +7,8 @@ use std::time::Instant;
 use xtask::build::{build_app, build_devserver, Profile};
 use xtask::paths;
 use xtask::process::{command, describe, step_error, StepError};
-use xtask::{bench, setup};
 use xtask::stack::{Stack, StackOptions, DEV_PORTS, TEST_PORTS};
+use xtask::{bench, setup};
 
 const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   setup          install what is missing (idempotent)
@@ -56,7 +56,9 @@ fn dev() -> Result<(), StepError> {
     println!("  app             {app}/video-date/<date id>   (the devserver prints the seeded date id)");
     println!("  livekit-server  {}", stack.livekit_url());
     println!("  devserver       {app}   (token API, Supabase stand-in)");
-    println!("Sign in as alice@example.com or bob@example.com, password `password`; open a second window for the other one.");
+    println!(
+        "Sign in as alice@example.com or bob@example.com, password `password`; open a second window for the other one."
+    );
     println!("Press Ctrl-C to stop everything.");
     // Ctrl-C reaches every server (one process group); a clean exit is the normal way out.
     match stack.wait_for_exit() {
@@ -80,10 +82,7 @@ struct SuiteResult {
 fn test() -> Result<(), StepError> {
     setup::run_all()?;
     build_devserver()?;
-    let mut results = vec![run_suite(
-        "native",
-        command("cargo").args(["test", "--workspace", "--exclude", "e2e"]),
-    )?];
+    let mut results = vec![run_suite("native", command("cargo").args(["test", "--workspace", "--exclude", "e2e"]))?];
     {
         let stack = Stack::start(StackOptions {
             ports: TEST_PORTS,
@@ -92,14 +91,7 @@ fn test() -> Result<(), StepError> {
             chromedriver: false,
             log_dir: Some(paths::artifacts_dir().join("logs").join("browser")),
         })?;
-        // No `-q`: it reaches the test runner as `--quiet`, which the runner rejects.
-        let mut browser = command("cargo");
-        browser
-            .args(["test", "--package", "video-date", "--target", "wasm32-unknown-unknown", "--tests"])
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
-            .env("VIDEO_DATE_TEST_DEVSERVER", stack.devserver_url())
-            .env("VIDEO_DATE_TEST_LIVEKIT", stack.livekit_url());
-        results.push(run_suite("browser", &mut browser)?);
+        results.push(run_suite("browser", stack.browser_tests().arg("--tests"))?);
     }
     build_app(Profile::Release)?;
     results.push(run_suite("e2e", command("cargo").args(["test", "--package", "e2e"]))?);
@@ -107,13 +99,13 @@ fn test() -> Result<(), StepError> {
     println!();
     for r in &results {
         let verdict = if r.succeeded && r.failed == 0 && r.passed > 0 { "ok" } else { "FAILED" };
-        println!("suite {:<8} {verdict:<6} {:>4} passed {:>3} failed  {:>6.1} s", r.name, r.passed, r.failed, r.seconds);
+        println!(
+            "suite {:<8} {verdict:<6} {:>4} passed {:>3} failed  {:>6.1} s",
+            r.name, r.passed, r.failed, r.seconds
+        );
     }
-    let bad: Vec<_> = results
-        .iter()
-        .filter(|r| !r.succeeded || r.failed > 0 || r.passed == 0)
-        .map(|r| r.name)
-        .collect();
+    let bad: Vec<_> =
+        results.iter().filter(|r| !r.succeeded || r.failed > 0 || r.passed == 0).map(|r| r.name).collect();
     if bad.is_empty() {
         Ok(())
     } else {

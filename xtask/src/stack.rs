@@ -78,6 +78,18 @@ impl Stack {
         self.chromedriver.as_ref().map(|_| format!("http://127.0.0.1:{}", self.options.ports.chromedriver))
     }
 
+    /// `cargo test` of the app's browser tests (headless Chromium) against this stack; add the test selection.
+    pub fn browser_tests(&self) -> Command {
+        // No `-q`: it reaches the test runner as `--quiet`, which the runner rejects.
+        let mut cargo = crate::process::command("cargo");
+        cargo
+            .args(["test", "--package", "video-date", "--target", "wasm32-unknown-unknown"])
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+            .env("VIDEO_DATE_TEST_DEVSERVER", self.devserver_url())
+            .env("VIDEO_DATE_TEST_LIVEKIT", self.livekit_url());
+        cargo
+    }
+
     /// Stops livekit-server (for tests of what users see when the SFU goes away).
     pub fn stop_livekit(&mut self) {
         self.livekit = None;

@@ -1,6 +1,7 @@
-//! `cargo xtask bench`: what a first load costs and how fast the page starts, as one markdown report
-//! printed and written to `BENCHMARKS.md`. Nothing here is asserted; the figures are for reading.
+//! `cargo xtask bench`: what a first load costs, how fast the page starts and joins, and what unmounting
+//! leaves behind, as one markdown report printed and written to `BENCHMARKS.md`. Nothing here is asserted; the figures are for reading.
 
+mod leaks;
 mod profiles;
 mod report;
 pub mod timing;
@@ -20,11 +21,13 @@ pub fn run() -> Result<(), StepError> {
     build_devserver()?;
     // A broken browser run still leaves the size figures worth writing down; the command fails afterwards.
     let timings = timing::measure();
+    let leaks = leaks::measure();
     let markdown = [
         machine_header(),
         transfer::section(&transfer),
         profiles::section(&profiles),
         timing::section(&timings),
+        leaks::section(&leaks),
     ]
     .concat();
     println!("\n{markdown}");
@@ -32,7 +35,7 @@ pub fn run() -> Result<(), StepError> {
     std::fs::write(&file, &markdown)
         .map_err(|err| step_error("bench", format!("cannot write {}: {err}", file.display())))?;
     println!("wrote {}", file.display());
-    timings.map(|_| ())
+    timings.and(leaks).map(|_| ())
 }
 
 /// When and where the figures were taken, since every one of them depends on the machine.
