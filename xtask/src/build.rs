@@ -1,7 +1,38 @@
 //! Builds the README's commands and the bench share: the app through Trunk, and the devserver.
 
+use std::process::Command;
+
 use crate::paths;
 use crate::process::{command, run, StepError};
+
+/// How a release wasm is compiled, beyond `[profile.release]`.
+#[derive(Clone, Copy)]
+pub struct WasmToolchain {
+    /// A rustup toolchain name.
+    pub toolchain: &'static str,
+    pub rustflags: &'static str,
+    /// Rebuild std (nightly only) so it gets the same flags as our code.
+    pub build_std: bool,
+}
+
+/// What ships: a pinned nightly, because only nightly can rebuild std with `panic=immediate-abort`, which
+/// drops the panic-message formatting std and every crate carry; `erase_components` makes Leptos box views
+/// instead of monomorphizing each one. Both measured in BENCHMARKS.md. Dev, tests and clippy stay on stable.
+pub const SHIPPED_WASM: WasmToolchain = WasmToolchain {
+    toolchain: "nightly-2026-05-20",
+    rustflags: "-Zunstable-options -Cpanic=immediate-abort --cfg erase_components",
+    build_std: true,
+};
+
+impl WasmToolchain {
+    pub fn apply<'c>(&self, cargo: &'c mut Command) -> &'c mut Command {
+        cargo.env("RUSTUP_TOOLCHAIN", self.toolchain).env("RUSTFLAGS", self.rustflags);
+        if self.build_std {
+            cargo.env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+        }
+        cargo
+    }
+}
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Profile {
@@ -14,7 +45,7 @@ pub fn build_app(profile: Profile) -> Result<(), StepError> {
     let mut trunk = command("trunk");
     trunk.arg("build").arg("--dist").arg(paths::dist_dir());
     if profile == Profile::Release {
-        trunk.arg("--release");
+        SHIPPED_WASM.apply(trunk.arg("--release"));
     }
     run("build-app", &mut trunk)
 }

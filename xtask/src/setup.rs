@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use crate::build::SHIPPED_WASM;
 use crate::paths;
 use crate::process::{command, output_of, run, step_error, StepError};
 
@@ -21,6 +22,7 @@ pub fn run_all() -> Result<(), StepError> {
     std::fs::create_dir_all(paths::tools_bin())
         .map_err(|err| step_error("cache", format!("cannot create {}: {err}", paths::tools_bin().display())))?;
     wasm_target()?;
+    release_toolchain()?;
     wasm_bindgen_cli()?;
     trunk()?;
     chromium()?;
@@ -43,6 +45,18 @@ fn wasm_target() -> Result<(), StepError> {
     }
     announce("wasm-target", "rustup target add wasm32-unknown-unknown");
     run("wasm-target", Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The pinned nightly (with std's sources) that release wasm builds use; see [`SHIPPED_WASM`].
+fn release_toolchain() -> Result<(), StepError> {
+    let toolchain = SHIPPED_WASM.toolchain;
+    let components = output_of(Path::new("rustup"), &["component", "list", "--installed", "--toolchain", toolchain]);
+    if components.is_some_and(|installed| installed.lines().any(|line| line.starts_with("rust-src"))) {
+        return Ok(());
+    }
+    announce("release-toolchain", &format!("rustup toolchain install {toolchain} with rust-src (about 1 minute)"));
+    let install = ["toolchain", "install", toolchain, "--profile", "minimal", "--component", "rust-src"];
+    run("release-toolchain", Command::new("rustup").args(install))
 }
 
 /// The exact version in Cargo.lock: Trunk and the test runner refuse any other.

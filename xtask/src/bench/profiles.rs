@@ -5,31 +5,52 @@ use std::path::PathBuf;
 
 use super::report::{kb, percent_change, table};
 use super::transfer::{sizes, Sizes};
+use crate::build::{WasmToolchain, SHIPPED_WASM};
 use crate::paths;
 use crate::process::{command, run, step_error, StepError};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const APP_BIN: &str = "video-date";
 
-/// A release profile to compare, as cargo's `CARGO_PROFILE_RELEASE_*` overrides of `Cargo.toml`.
+/// A release build to compare: a toolchain setting and `CARGO_PROFILE_RELEASE_*` overrides of `Cargo.toml`.
 struct Variant {
     /// Names its target directory and output directory.
     slug: &'static str,
     label: &'static str,
+    toolchain: WasmToolchain,
     overrides: &'static [(&'static str, &'static str)],
 }
 
 const SHIPPED: Variant = Variant {
     slug: "shipped",
-    label: "shipped: opt-level \"z\", lto, codegen-units 1, panic abort",
+    label: "shipped: opt-level \"z\", lto, codegen-units 1, std rebuilt with panic immediate-abort, erase_components",
+    toolchain: SHIPPED_WASM,
     overrides: &[],
 };
 
-const ALTERNATIVES: [Variant; 2] = [
-    Variant { slug: "opt-level-s", label: "opt-level \"s\"", overrides: &[("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")] },
+const ALTERNATIVES: [Variant; 4] = [
+    Variant {
+        slug: "stable",
+        label: "stable toolchain, rustup's prebuilt std, panic abort",
+        toolchain: WasmToolchain { toolchain: "stable", rustflags: "", build_std: false },
+        overrides: &[],
+    },
+    Variant {
+        slug: "typed-views",
+        label: "without erase_components",
+        toolchain: WasmToolchain { rustflags: "-Zunstable-options -Cpanic=immediate-abort", ..SHIPPED_WASM },
+        overrides: &[],
+    },
+    Variant {
+        slug: "opt-level-s",
+        label: "opt-level \"s\"",
+        toolchain: SHIPPED_WASM,
+        overrides: &[("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")],
+    },
     Variant {
         slug: "no-lto-cgu16",
         label: "lto off, codegen-units 16",
+        toolchain: SHIPPED_WASM,
         overrides: &[("CARGO_PROFILE_RELEASE_LTO", "false"), ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")],
     },
 ];
@@ -83,7 +104,9 @@ fn measure_variant(variant: &Variant, target_dir: PathBuf, wasm_opt: &WasmOpt) -
     let step = format!("bench-profile-{}", variant.slug);
     run(
         &step,
-        command("cargo")
+        variant
+            .toolchain
+            .apply(&mut command("cargo"))
             .args(["build", "--quiet", "--release", "--target", WASM_TARGET, "--bin", APP_BIN])
             .env("CARGO_TARGET_DIR", &target_dir)
             .envs(variant.overrides.iter().copied()),
@@ -127,7 +150,8 @@ pub fn section(profiles: &Profiles) -> String {
     let without_wasm_opt = percent_change(profiles.shipped.bindgen.gzip, base);
     format!(
         "\n## What each release setting is worth (the wasm only)\n\n\
-         Each row overrides `[profile.release]` through `CARGO_PROFILE_RELEASE_*` (panic abort and strip stay on). \
+         Each row changes one thing: the toolchain and its flags (`xtask/src/build.rs`), or `[profile.release]` \
+         through `CARGO_PROFILE_RELEASE_*` (panic abort and strip stay on). \
          wasm-opt runs as Trunk runs it, with `index.html`'s level and flags: `{}`.\n\n{}\n\
          Without wasm-opt the shipped wasm is {without_wasm_opt} gzip.\n",
         profiles.wasm_opt_args,
