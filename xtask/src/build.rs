@@ -20,7 +20,7 @@ pub struct WasmToolchain {
 /// instead of monomorphizing each one. Both measured in BENCHMARKS.md. Dev, tests and clippy stay on stable.
 pub const SHIPPED_WASM: WasmToolchain = WasmToolchain {
     toolchain: "nightly-2026-05-20",
-    rustflags: "-Zunstable-options -Cpanic=immediate-abort --cfg erase_components",
+    rustflags: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg erase_components",
     build_std: true,
 };
 

@@ -38,7 +38,7 @@ const ALTERNATIVES: [Variant; 4] = [
     Variant {
         slug: "typed-views",
         label: "without erase_components",
-        toolchain: WasmToolchain { rustflags: "-Zunstable-options -Cpanic=immediate-abort", ..SHIPPED_WASM },
+        toolchain: WasmToolchain { rustflags: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none", ..SHIPPED_WASM },
         overrides: &[],
     },
     Variant {
