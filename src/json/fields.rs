@@ -40,8 +40,18 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn opt_str(&self, field: &'static str) -> Result<Option<&'a str>, FieldError> {
-        self.optional(field, "a string", Json::as_str)
+    /// Like [`Fields::optional`], and a field with no value is [`FieldError::Missing`].
+    pub fn required<T>(
+        &self,
+        field: &'static str,
+        expected: &'static str,
+        read: fn(&'a Json) -> Option<T>,
+    ) -> Result<T, FieldError> {
+        self.optional(field, expected, read)?.ok_or(FieldError::Missing(field))
+    }
+
+    pub fn opt_string(&self, field: &'static str) -> Result<Option<String>, FieldError> {
+        self.optional(field, "a string", |value| value.as_str().map(str::to_owned))
     }
 
     pub fn opt_f64(&self, field: &'static str) -> Result<Option<f64>, FieldError> {
@@ -56,16 +66,16 @@ impl<'a> Fields<'a> {
         self.optional(field, "an object", |value| Fields::of(value).ok())
     }
 
-    pub fn str(&self, field: &'static str) -> Result<&'a str, FieldError> {
-        self.opt_str(field)?.ok_or(FieldError::Missing(field))
+    pub fn string(&self, field: &'static str) -> Result<String, FieldError> {
+        self.required(field, "a string", |value| value.as_str().map(str::to_owned))
     }
 
     pub fn i64(&self, field: &'static str) -> Result<i64, FieldError> {
-        self.optional(field, "a whole number", Json::as_i64)?.ok_or(FieldError::Missing(field))
+        self.required(field, "a whole number", Json::as_i64)
     }
 
     pub fn object(&self, field: &'static str) -> Result<Fields<'a>, FieldError> {
-        self.opt_object(field)?.ok_or(FieldError::Missing(field))
+        self.required(field, "an object", |value| Fields::of(value).ok())
     }
 }
 
@@ -78,13 +88,13 @@ mod tests {
     fn each_read_names_the_field_and_the_type_it_needed() {
         let value = json!({"s": "x", "n": 1.5, "b": true, "o": {"inner": 1}, "nothing": null});
         let fields = Fields::of(&value).unwrap();
-        assert_eq!(fields.str("s"), Ok("x"));
+        assert_eq!(fields.string("s"), Ok("x".into()));
         assert_eq!(fields.opt_f64("n"), Ok(Some(1.5)));
         assert_eq!(fields.opt_bool("b"), Ok(Some(true)));
         assert_eq!(fields.object("o").unwrap().i64("inner"), Ok(1));
-        assert_eq!(fields.opt_str("nothing"), Ok(None), "null is no value");
-        assert_eq!(fields.opt_str("absent"), Ok(None));
-        assert_eq!(fields.str("nothing"), Err(FieldError::Missing("nothing")));
+        assert_eq!(fields.opt_string("nothing"), Ok(None), "null is no value");
+        assert_eq!(fields.opt_string("absent"), Ok(None));
+        assert_eq!(fields.string("nothing"), Err(FieldError::Missing("nothing")));
         assert_eq!(fields.i64("n"), Err(FieldError::WrongType { field: "n", expected: "a whole number" }));
         assert_eq!(fields.opt_object("s").err().map(|err| err.to_string()).as_deref(), Some("`s` must be an object"));
         assert_eq!(Fields::of(&json!([1])).err(), Some(FieldError::NotAnObject));

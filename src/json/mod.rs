@@ -10,7 +10,7 @@ pub use fields::{FieldError, Fields};
 pub use parse::{ParseError, MAX_DEPTH};
 
 /// One JSON value. Numbers are `f64`, as in the browser; objects keep their members in order.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Json {
     #[default]
     Null,
@@ -78,6 +78,22 @@ impl Json {
         match self {
             Json::Object(members) => Some(members),
             _ => None,
+        }
+    }
+}
+
+/// Objects are equal when every key reads the same in both, whatever the order of their members: peers write
+/// them in any order, and JSON gives the order no meaning.
+impl PartialEq for Json {
+    fn eq(&self, other: &Json) -> bool {
+        match (self, other) {
+            (Json::Null, Json::Null) => true,
+            (Json::Bool(a), Json::Bool(b)) => a == b,
+            (Json::Number(a), Json::Number(b)) => a == b,
+            (Json::String(a), Json::String(b)) => a == b,
+            (Json::Array(a), Json::Array(b)) => a == b,
+            (Json::Object(a), Json::Object(b)) => a.iter().chain(b).all(|(key, _)| self.get(key) == other.get(key)),
+            _ => false,
         }
     }
 }
@@ -256,5 +272,15 @@ mod tests {
     fn a_repeated_key_counts_as_its_last_occurrence() {
         let value = Json::parse(r#"{"a": 1, "a": 2}"#).unwrap();
         assert_eq!(value["a"].as_u64(), Some(2));
+        assert_eq!(value, json!({"a": 2}));
+    }
+
+    #[test]
+    fn objects_compare_by_key_whatever_the_order() {
+        assert_eq!(json!({"a": 1, "b": [true]}), json!({"b": [true], "a": 1}));
+        assert_ne!(json!({"a": 1}), json!({"a": 1, "b": null}));
+        assert_ne!(json!({"a": 1}), json!({"a": 2}));
+        assert_ne!(json!([1, 2]), json!([2, 1]));
+        assert_ne!(json!({}), json!([]));
     }
 }
