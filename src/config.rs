@@ -2,8 +2,9 @@
 //!
 //! Parsing is pure so every rule is unit-tested natively; only [`load`] touches the browser.
 
-use serde::Deserialize;
 use thiserror::Error;
+
+use crate::json::{FieldError, Fields, Json, ParseError};
 
 /// Where the config lives, relative to the page's origin.
 pub const CONFIG_PATH: &str = "/config.json";
@@ -24,8 +25,7 @@ pub struct Config {
     pub metrics_endpoint: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogLevel {
     Error,
     Warn,
@@ -33,6 +33,19 @@ pub enum LogLevel {
     Info,
     Debug,
     Trace,
+}
+
+impl LogLevel {
+    fn from_json(value: &Json) -> Option<LogLevel> {
+        match value.as_str()? {
+            "error" => Some(LogLevel::Error),
+            "warn" => Some(LogLevel::Warn),
+            "info" => Some(LogLevel::Info),
+            "debug" => Some(LogLevel::Debug),
+            "trace" => Some(LogLevel::Trace),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -45,27 +58,63 @@ pub enum ConfigError {
     Malformed(String),
     #[error("The app's settings lack `{0}`. Whoever runs this site needs to add it to config.json.")]
     Missing(&'static str),
-    #[error("The app's setting `{field}` must start with {expected}. Whoever runs this site needs to fix config.json.")]
+    #[error(
+        "The app's setting `{field}` must start with {expected}. Whoever runs this site needs to fix config.json."
+    )]
     BadUrl { field: &'static str, expected: &'static str },
 }
 
 /// The file as written; every field optional so a missing one gets its own error.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawConfig {
     livekit_url: Option<String>,
     token_endpoint: Option<String>,
     supabase_url: Option<String>,
     supabase_anon_key: Option<String>,
-    #[serde(default)]
     log_level: LogLevel,
     metrics_endpoint: Option<String>,
 }
 
+/// Every field the file may have: any other is most likely a misspelling, which would otherwise go unnoticed.
+const FIELDS: &[&str] =
+    &["livekit_url", "token_endpoint", "supabase_url", "supabase_anon_key", "log_level", "metrics_endpoint"];
+
+impl RawConfig {
+    /// Any field of the wrong type, or unknown, makes the whole file malformed, before a field is found missing.
+    fn parse(text: &str) -> Result<Self, ConfigError> {
+        let json = Json::parse(text)?;
+        let fields = Fields::of(&json)?;
+        let members = json.as_object().unwrap_or_default();
+        if let Some((unknown, _)) = members.iter().find(|(name, _)| !FIELDS.contains(&name.as_str())) {
+            return Err(ConfigError::Malformed(format!("unknown field `{unknown}`")));
+        }
+        Ok(RawConfig {
+            livekit_url: fields.opt_string("livekit_url")?,
+            token_endpoint: fields.opt_string("token_endpoint")?,
+            supabase_url: fields.opt_string("supabase_url")?,
+            supabase_anon_key: fields.opt_string("supabase_anon_key")?,
+            log_level: fields
+                .optional("log_level", "one of error, warn, info, debug, trace", LogLevel::from_json)?
+                .unwrap_or_default(),
+            metrics_endpoint: fields.opt_string("metrics_endpoint")?,
+        })
+    }
+}
+
+impl From<ParseError> for ConfigError {
+    fn from(err: ParseError) -> Self {
+        ConfigError::Malformed(err.to_string())
+    }
+}
+
+impl From<FieldError> for ConfigError {
+    fn from(err: FieldError) -> Self {
+        ConfigError::Malformed(err.to_string())
+    }
+}
+
 impl Config {
-    pub fn parse(json: &str) -> Result<Self, ConfigError> {
-        let raw: RawConfig =
-            serde_json::from_str(json).map_err(|err| ConfigError::Malformed(err.to_string()))?;
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let raw = RawConfig::parse(text)?;
         Ok(Config {
             livekit_url: url_field("livekit_url", raw.livekit_url, &["ws://", "wss://"], "ws:// or wss://")?,
             token_endpoint: url_field("token_endpoint", raw.token_endpoint, HTTP, HTTP_EXPECTED)?,
@@ -88,10 +137,7 @@ const HTTP: &[&str] = &["http://", "https://"];
 const HTTP_EXPECTED: &str = "http:// or https://";
 
 fn required(field: &'static str, value: Option<String>) -> Result<String, ConfigError> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or(ConfigError::Missing(field))
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).ok_or(ConfigError::Missing(field))
 }
 
 fn url_field(
@@ -101,9 +147,7 @@ fn url_field(
     expected: &'static str,
 ) -> Result<String, ConfigError> {
     let value = required(field, value)?;
-    let has_host = schemes
-        .iter()
-        .any(|scheme| value.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
+    let has_host = schemes.iter().any(|scheme| value.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
     if has_host {
         Ok(value)
     } else {
@@ -120,10 +164,7 @@ pub async fn load() -> Result<Config, ConfigError> {
     if !response.ok() {
         return Err(ConfigError::Status(response.status()));
     }
-    let body = response
-        .text()
-        .await
-        .map_err(|err| ConfigError::Unreachable(err.to_string()))?;
+    let body = response.text().await.map_err(|err| ConfigError::Unreachable(err.to_string()))?;
     Config::parse(&body)
 }
 
@@ -139,16 +180,18 @@ mod tests {
         "log_level": "debug"
     }"#;
 
-    fn with(field: &str, value: serde_json::Value) -> String {
-        let mut json: serde_json::Value = serde_json::from_str(GOOD).unwrap();
-        json[field] = value;
-        json.to_string()
+    fn with(field: &str, value: Json) -> String {
+        let Json::Object(mut members) = Json::parse(&without(field)).unwrap() else {
+            unreachable!("GOOD is an object")
+        };
+        members.push((field.to_owned(), value));
+        Json::Object(members).to_string()
     }
 
     fn without(field: &str) -> String {
-        let mut json: serde_json::Value = serde_json::from_str(GOOD).unwrap();
-        json.as_object_mut().unwrap().remove(field);
-        json.to_string()
+        let Json::Object(mut members) = Json::parse(GOOD).unwrap() else { unreachable!("GOOD is an object") };
+        members.retain(|(name, _)| name != field);
+        Json::Object(members).to_string()
     }
 
     #[test]
@@ -163,7 +206,10 @@ mod tests {
     fn the_metrics_endpoint_is_optional_and_must_be_http() {
         assert_eq!(Config::parse(GOOD).unwrap().metrics_endpoint, None);
         let url = "https://metrics.example/api/metrics";
-        assert_eq!(Config::parse(&with("metrics_endpoint", url.into())).unwrap().metrics_endpoint.as_deref(), Some(url));
+        assert_eq!(
+            Config::parse(&with("metrics_endpoint", url.into())).unwrap().metrics_endpoint.as_deref(),
+            Some(url)
+        );
         for bad in ["ws://x/api", "metrics.example", "https://"] {
             assert_eq!(
                 Config::parse(&with("metrics_endpoint", bad.into())),
@@ -171,7 +217,11 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(Config::parse(&with("metrics_endpoint", " ".into())).unwrap().metrics_endpoint, None, "blank is off");
+        assert_eq!(
+            Config::parse(&with("metrics_endpoint", " ".into())).unwrap().metrics_endpoint,
+            None,
+            "blank is off"
+        );
     }
 
     #[test]
@@ -205,9 +255,24 @@ mod tests {
 
     #[test]
     fn malformed_json_unknown_fields_and_bad_levels_are_malformed() {
-        for json in ["", "[]", "{", r#"{"livekit_url": 3}"#, &with("log_level", "loud".into()), &with("extra", 1.into())] {
+        for json in
+            ["", "[]", "{", r#"{"livekit_url": 3}"#, &with("log_level", "loud".into()), &with("extra", 1.into())]
+        {
             assert!(matches!(Config::parse(json), Err(ConfigError::Malformed(_))), "{json}");
         }
+        let malformed = |reason: &str| Err(ConfigError::Malformed(reason.into()));
+        assert_eq!(Config::parse(&with("extra", 1.into())), malformed("unknown field `extra`"));
+        assert_eq!(
+            Config::parse(&with("log_level", "loud".into())),
+            malformed("`log_level` must be one of error, warn, info, debug, trace")
+        );
+        assert_eq!(Config::parse(r#"{"livekit_url": 3}"#), malformed("`livekit_url` must be a string"));
+        assert_eq!(Config::parse("{"), malformed("expected a string key at byte 1"));
+    }
+
+    #[test]
+    fn a_wrong_type_is_reported_before_a_missing_field() {
+        assert!(matches!(Config::parse(r#"{"log_level": 1}"#), Err(ConfigError::Malformed(_))));
     }
 
     #[test]

@@ -5,8 +5,10 @@
 mod common;
 
 use common::devserver::{self, ALICE, LIVEKIT};
-use serde_json::json;
-use video_date::livekit::{connect, MediaRequest, ConnectError, ConnectFailure, ConnectionState, Connected, FailureCause, Room, RoomOptions};
+use video_date::json;
+use video_date::livekit::{
+    connect, ConnectError, ConnectFailure, Connected, ConnectionState, FailureCause, MediaRequest, Room, RoomOptions,
+};
 use video_date::token::TokenError;
 use wasm_bindgen_test::*;
 

@@ -9,15 +9,16 @@ mod common;
 use std::time::Duration;
 
 use common::devserver::{self, ALICE, ANON_KEY, DEVSERVER, LIVEKIT};
+use common::leak_probe::{active_intervals, install_leak_probe};
 use common::page::{config, mount_page, mount_page_with, sign_in_as, DATE_ID};
 use leptos::prelude::*;
-use serde_json::{json, Value};
 use video_date::components::diagnostics::Diagnostics;
-use video_date::livekit::{connect, ConnectionQuality, Connected, Room, RoomOptions};
+use video_date::json;
+use video_date::json::Json;
+use video_date::livekit::{connect, Connected, ConnectionQuality, Room, RoomOptions};
 use video_date::metrics::{self, Metrics};
 use video_date::realtime::{BackoffPolicy, RealtimeOptions, RealtimeStatus, ResilientChannel};
 use wasm_bindgen::prelude::*;
-use common::leak_probe::{active_intervals, install_leak_probe};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -122,7 +123,8 @@ async fn a_realtime_resubscription_counts_and_times_the_gap() {
         format!("id=eq.{DATE_ID}"),
     );
     // Short delays so the test takes a moment, as in tests/realtime.rs.
-    options.backoff = BackoffPolicy { base: Duration::from_millis(50), cap: Duration::from_millis(200), max_attempts: 3 };
+    options.backoff =
+        BackoffPolicy { base: Duration::from_millis(50), cap: Duration::from_millis(200), max_attempts: 3 };
     options.join_timeout = Duration::from_millis(500);
     options.heartbeat_interval = Duration::from_millis(300);
     let status = RwSignal::new(RealtimeStatus::Connecting);
@@ -131,7 +133,10 @@ async fn a_realtime_resubscription_counts_and_times_the_gap() {
     wait_until("SUBSCRIBED", SHORT, || status.get_untracked() == RealtimeStatus::Subscribed).await;
     let before = metrics::snapshot();
     assert_eq!(before.realtime_subscriptions - before_subscribing.realtime_subscriptions, 1);
-    assert_eq!(before.realtime_resubscriptions, before_subscribing.realtime_resubscriptions, "the first is no resubscription");
+    assert_eq!(
+        before.realtime_resubscriptions, before_subscribing.realtime_resubscriptions,
+        "the first is no resubscription"
+    );
 
     // The first rejoin is refused too, so the gap spans two round trips: a clock reading in whole milliseconds
     // could otherwise see a loopback resubscription take none.
@@ -141,7 +146,10 @@ async fn a_realtime_resubscription_counts_and_times_the_gap() {
     wait_until("SUBSCRIBED again", SHORT, || status.get_untracked() == RealtimeStatus::Subscribed).await;
     let after = metrics::snapshot();
     assert!(after.realtime_resubscriptions - before.realtime_resubscriptions >= 1, "{after:?}");
-    assert!(after.realtime_unsubscribed_ms > before.realtime_unsubscribed_ms, "time unsubscribed is counted: {after:?}");
+    assert!(
+        after.realtime_unsubscribed_ms > before.realtime_unsubscribed_ms,
+        "time unsubscribed is counted: {after:?}"
+    );
     assert_eq!(after.realtime_subscriptions - before.realtime_subscriptions, 1);
     assert_eq!(after.realtime_give_ups, before.realtime_give_ups);
     drop(channel);
@@ -159,15 +167,19 @@ async fn the_panel_shows_the_counters_live_and_its_timer_goes_with_it() {
     let partner_quality = RwSignal::new(ConnectionQuality::Unknown);
     let intervals_before = active_intervals();
     let owner = Owner::new();
-    let handle = owner.with(|| {
-        mount_to(host.clone(), move || view! { <Diagnostics phase realtime local_quality partner_quality/> })
-    });
+    let handle = owner
+        .with(|| mount_to(host.clone(), move || view! { <Diagnostics phase realtime local_quality partner_quality/> }));
     assert_eq!(active_intervals(), intervals_before + 1, "one refresh timer");
     let panel = common::wait_for(&host, "section.diagnostics[aria-label=Diagnostics] pre", SHORT).await;
     let text = move || panel.text_content().unwrap_or_default();
     let attempts = metrics::snapshot().connect_attempts;
     assert!(text().contains(&format!("\"connect_attempts\": {attempts}")), "{}", text());
-    for shown in ["\"phase\": \"Connecting\"", "\"realtime\": \"Subscribed\"", "\"local_quality\": \"excellent\"", "\"partner_quality\": \"unknown\""] {
+    for shown in [
+        "\"phase\": \"Connecting\"",
+        "\"realtime\": \"Subscribed\"",
+        "\"local_quality\": \"excellent\"",
+        "\"partner_quality\": \"unknown\"",
+    ] {
         assert!(text().contains(shown), "{shown} in {}", text());
     }
 
@@ -232,12 +244,15 @@ async fn a_summary_is_beaconed_when_the_page_is_hidden_or_left_and_never_after_u
     assert_eq!(beacon_url(sent), endpoint);
     let body = beacon_body(sent);
     assert!(!body.contains(session.access_token.expose()), "never a token: {body}");
-    let summary: Value = serde_json::from_str(&body).unwrap();
-    let mut keys: Vec<&str> = summary.as_object().unwrap().keys().map(String::as_str).collect();
+    let summary = Json::parse(&body).unwrap();
+    let mut keys: Vec<&str> = summary.as_object().unwrap().iter().map(|(key, _)| key.as_str()).collect();
     keys.sort_unstable();
     assert_eq!(keys, ["date_id", "metrics", "user_id"], "nothing else: {body}");
-    assert_eq!((summary["user_id"].as_str(), summary["date_id"].as_str()), (Some(session.user_id.as_str()), Some(DATE_ID)));
-    assert!(summary["metrics"]["connect_attempts"].is_u64(), "{body}");
+    assert_eq!(
+        (summary["user_id"].as_str(), summary["date_id"].as_str()),
+        (Some(session.user_id.as_str()), Some(DATE_ID))
+    );
+    assert!(summary["metrics"]["connect_attempts"].as_u64().is_some(), "{body}");
 
     page.unmount();
     fire("window", "pagehide");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::devserver::{self, ALICE, CAROL};
 use common::page::{mount_page, sign_in_as, sign_out, DATE_ID};
-use serde_json::json;
+use video_date::json;
 use video_date::livekit::{connect, MediaRequest, Room, RoomOptions};
 use wasm_bindgen_test::*;
 
@@ -74,7 +74,11 @@ async fn joining_connects_and_waits_for_the_partner_who_then_comes_and_goes() {
     while !page.text().contains("You're in the call") && js_sys::Date::now() < deadline {
         gloo_timers::future::sleep(Duration::from_millis(50)).await;
     }
-    assert!(page.host.query_selector("[data-phase]").unwrap().is_none(), "no overlay once bob is there: {}", page.text());
+    assert!(
+        page.host.query_selector("[data-phase]").unwrap().is_none(),
+        "no overlay once bob is there: {}",
+        page.text()
+    );
 
     bob_room.disconnect().await;
     page.wait_for_text("Your date left the call", CALL).await;
@@ -104,7 +108,7 @@ async fn the_partner_ending_the_date_reaches_the_page_through_realtime() {
     let page = mount_page(DATE_ID);
     page.click("button.primary:not([disabled])", SHORT).await;
     page.wait_for_text("hasn't joined yet", CALL).await;
-    devserver::update_date(&bob, json!({"status": "ended", "ended_by": bob.user_id})).await;
+    devserver::update_date(&bob, json!({"status": "ended", "ended_by": &bob.user_id})).await;
     page.wait_for_text("Your date ended the date.", SHORT).await;
     page.unmount();
     devserver::update_date(&bob, json!({"status": "scheduled", "ended_by": null})).await;

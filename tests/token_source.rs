@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::devserver::{self, Session, ALICE, CAROL, DATE_ROOM, LIVEKIT};
 use common::log_capture;
-use serde_json::json;
+use video_date::json;
 use video_date::token::{EndpointSource, EndpointSourceOptions, Expectations, Secret, TokenError};
 use wasm_bindgen_test::*;
 
@@ -39,7 +39,7 @@ async fn fetches_a_valid_token_and_reuses_it_until_forced() {
     assert_eq!(source.requests(), 2, "force bypasses the cache");
 }
 
-async fn fault_gives(fault: serde_json::Value) -> TokenError {
+async fn fault_gives(fault: video_date::json::Json) -> TokenError {
     let (_session, source) = alice_source().await;
     devserver::add_token_fault(fault, 1).await;
     source.fetch(false).await.expect_err("the fault must surface as an error")
@@ -140,7 +140,9 @@ async fn no_token_or_session_reaches_logs_or_errors() {
     let jwt = issued.token.jwt().expose().to_owned();
     let mut shown = format!("{issued:?}");
     let echo_secrets = json!({"kind": "status", "status": 502, "body": format!("upstream said {jwt} for {}", session.access_token.expose())});
-    for fault in [echo_secrets, json!({"kind": "expired"}), json!({"kind": "other_room"}), json!({"kind": "malformed_json"})] {
+    for fault in
+        [echo_secrets, json!({"kind": "expired"}), json!({"kind": "other_room"}), json!({"kind": "malformed_json"})]
+    {
         devserver::add_token_fault(fault, 1).await;
         let err = source.fetch(true).await.unwrap_err();
         shown.push_str(&format!("{err} {err:?}\n"));

@@ -4,11 +4,11 @@
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
+use crate::json;
 use crate::livekit::ConnectionQuality;
-use crate::metrics::{self, Metrics};
+use crate::metrics;
 use crate::realtime::RealtimeStatus;
 
 /// Whether a location's query (`?a=b&debug=1`) asks for the panel.
@@ -28,15 +28,6 @@ pub fn toggle_on_shortcut(open: RwSignal<bool>) {
     on_cleanup(move || handle.remove());
 }
 
-#[derive(Serialize)]
-struct Shown {
-    phase: String,
-    realtime: String,
-    local_quality: &'static str,
-    partner_quality: &'static str,
-    metrics: Metrics,
-}
-
 #[component]
 pub fn Diagnostics(
     #[prop(into)] phase: Signal<String>,
@@ -54,14 +45,14 @@ pub fn Diagnostics(
     });
     let text = move || {
         tick.track();
-        let shown = Shown {
-            phase: phase.get(),
-            realtime: format!("{:?}", realtime.get()),
-            local_quality: local_quality.get().label(),
-            partner_quality: partner_quality.get().label(),
-            metrics: metrics::snapshot(),
-        };
-        pretty(&serde_json::to_string(&shown).unwrap_or_default())
+        let shown = json!({
+            "phase": phase.get(),
+            "realtime": format!("{:?}", realtime.get()),
+            "local_quality": local_quality.get().label(),
+            "partner_quality": partner_quality.get().label(),
+            "metrics": metrics::snapshot().to_json(),
+        });
+        pretty(&shown.to_string())
     };
     view! {
         <section class="diagnostics" aria-label="Diagnostics">
@@ -70,8 +61,7 @@ pub fn Diagnostics(
     }
 }
 
-/// Indents JSON with the browser's own `JSON.stringify`: serde's pretty printer would add a second copy of
-/// every serializer to the wasm.
+/// Indents JSON with the browser's own `JSON.stringify`, which costs no code in the wasm.
 fn pretty(json: &str) -> String {
     js_sys::JSON::parse(json)
         .and_then(|value| js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &JsValue::from(2)))

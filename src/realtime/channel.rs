@@ -7,10 +7,10 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use gloo_timers::callback::Timeout;
-use serde_json::Value;
 
 use super::protocol::{JoinPayload, Message, PostgresChange, Status, SystemMessage};
 use super::socket::{Socket, SocketEvent};
+use crate::json::Json;
 use crate::token::Secret;
 
 /// The statuses realtime-js reports from `subscribe`, with the same meanings.
@@ -30,9 +30,9 @@ pub enum ChannelEvent {
     Status(ChannelStatus),
     PostgresChange(PostgresChange),
     System(SystemMessage),
-    Broadcast { event: String, payload: Value },
-    PresenceState(Value),
-    PresenceDiff { joins: Value, leaves: Value },
+    Broadcast { event: String, payload: Json },
+    PresenceState(Json),
+    PresenceDiff { joins: Json, leaves: Json },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -147,7 +147,7 @@ impl Inner {
                     }
                     Status::Error => {
                         let reason =
-                            response.get("reason").and_then(Value::as_str).unwrap_or("join refused without a reason");
+                            response.get("reason").and_then(Json::as_str).unwrap_or("join refused without a reason");
                         return self.finish(State::Failed, ChannelStatus::ChannelError(reason.to_owned()));
                     }
                 }

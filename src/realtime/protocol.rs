@@ -3,9 +3,10 @@
 //! Pure: no browser APIs, so every shape in `reference/realtime.md` is checked with plain `cargo test`.
 //! A frame that does not fit becomes a [`ProtocolError`], never a panic.
 
-use serde_json::{json, Map, Value};
 use thiserror::Error;
 
+use crate::json;
+use crate::json::Json;
 use crate::token::Secret;
 
 /// The protocol version, sent as the socket URL's `vsn` parameter.
@@ -53,7 +54,7 @@ pub enum Message {
     /// `phx_reply` to the push whose ref it carries.
     Reply {
         status: Status,
-        response: Value,
+        response: Json,
     },
     /// `heartbeat` on topic `phoenix`.
     Heartbeat,
@@ -63,13 +64,13 @@ pub enum Message {
     },
     Broadcast {
         event: String,
-        payload: Value,
+        payload: Json,
     },
     /// `{key: {metas: [...]}}`, passed on as sent.
-    PresenceState(Value),
+    PresenceState(Json),
     PresenceDiff {
-        joins: Value,
-        leaves: Value,
+        joins: Json,
+        leaves: Json,
     },
     System(SystemMessage),
     /// `phx_close`: the channel stopped (left, or shut down by the server).
@@ -152,8 +153,8 @@ pub struct PostgresChange {
     pub change: ChangeType,
     pub schema: String,
     pub table: String,
-    pub record: Value,
-    pub old_record: Value,
+    pub record: Json,
+    pub old_record: Json,
     pub commit_timestamp: String,
 }
 
@@ -186,41 +187,46 @@ pub fn encode(vsn: Vsn, envelope: &Envelope) -> String {
     let (event, payload) = envelope.message.to_wire();
     let frame = match vsn {
         Vsn::V1 => json!({
-            "topic": envelope.topic,
+            "topic": &envelope.topic,
             "event": event,
             "payload": payload,
-            "ref": envelope.msg_ref,
-            "join_ref": envelope.join_ref,
+            "ref": envelope.msg_ref.as_deref(),
+            "join_ref": envelope.join_ref.as_deref(),
         }),
-        Vsn::V2 => json!([envelope.join_ref, envelope.msg_ref, envelope.topic, event, payload]),
+        Vsn::V2 => {
+            json!([envelope.join_ref.as_deref(), envelope.msg_ref.as_deref(), &envelope.topic, event, payload])
+        }
     };
     frame.to_string()
 }
 
 /// A frame received as text in `vsn`.
 pub fn decode(vsn: Vsn, text: &str) -> Result<Envelope, ProtocolError> {
-    let frame: Value = serde_json::from_str(text).map_err(|err| ProtocolError::NotJson(err.to_string()))?;
+    let frame = Json::parse(text).map_err(|err| ProtocolError::NotJson(err.to_string()))?;
     let not_envelope = |expected| ProtocolError::NotAnEnvelope { vsn: vsn.as_str(), expected };
     let (join_ref, msg_ref, topic, event, payload) = match (vsn, frame) {
-        (Vsn::V1, Value::Object(mut map)) => {
-            let mut take = |key| map.remove(key).unwrap_or(Value::Null);
+        (Vsn::V1, Json::Object(mut members)) => {
+            // Moved out rather than cloned: the payload may be a whole row. The last of a repeated key counts.
+            let mut take = |key: &str| {
+                members.iter().rposition(|(name, _)| name == key).map_or(Json::Null, |at| members.remove(at).1)
+            };
             (take("join_ref"), take("ref"), take("topic"), take("event"), take("payload"))
         }
-        (Vsn::V2, Value::Array(items)) if items.len() == 5 => {
+        (Vsn::V2, Json::Array(items)) if items.len() == 5 => {
             let mut items = items.into_iter();
-            let mut next = || items.next().unwrap_or(Value::Null);
+            let mut next = || items.next().unwrap_or(Json::Null);
             (next(), next(), next(), next(), next())
         }
         (Vsn::V1, _) => return Err(not_envelope(V1_EXPECTED)),
         (Vsn::V2, _) => return Err(not_envelope(V2_EXPECTED)),
     };
     let envelope_field = |field| ProtocolError::BadField { event: "envelope".into(), field };
-    let (Value::String(topic), Value::String(event)) = (topic, event) else {
+    let (Json::String(topic), Json::String(event)) = (topic, event) else {
         return Err(envelope_field("topic/event"));
     };
-    let reference = |value: Value, field| match value {
-        Value::Null => Ok(None),
-        Value::String(text) => Ok(Some(text)),
+    let reference = |value: Json, field| match value {
+        Json::Null => Ok(None),
+        Json::String(text) => Ok(Some(text)),
         _ => Err(envelope_field(field)),
     };
     Ok(Envelope {
@@ -232,7 +238,7 @@ pub fn decode(vsn: Vsn, text: &str) -> Result<Envelope, ProtocolError> {
 }
 
 impl Message {
-    fn to_wire(&self) -> (&str, Value) {
+    fn to_wire(&self) -> (&str, Json) {
         match self {
             Message::Join(join) => ("phx_join", join.to_wire()),
             Message::Reply { status, response } => {
@@ -241,13 +247,17 @@ impl Message {
             Message::Heartbeat => ("heartbeat", json!({})),
             Message::PostgresChanges { ids, change } => ("postgres_changes", change.to_wire(ids)),
             Message::Broadcast { event, payload } => {
-                ("broadcast", json!({"type": "broadcast", "event": event, "payload": payload}))
+                ("broadcast", json!({"type": "broadcast", "event": event.as_str(), "payload": payload}))
             }
             Message::PresenceState(state) => ("presence_state", state.clone()),
             Message::PresenceDiff { joins, leaves } => ("presence_diff", json!({"joins": joins, "leaves": leaves})),
             Message::System(system) => (
                 "system",
-                json!({"extension": system.extension, "status": system.status.as_str(), "message": system.message}),
+                json!({
+                    "extension": system.extension.as_str(),
+                    "status": system.status.as_str(),
+                    "message": system.message.as_str(),
+                }),
             ),
             Message::Close => ("phx_close", json!({})),
             Message::Error => ("phx_error", json!({})),
@@ -256,7 +266,7 @@ impl Message {
         }
     }
 
-    fn from_wire(event: &str, payload: Value) -> Result<Message, ProtocolError> {
+    fn from_wire(event: &str, payload: Json) -> Result<Message, ProtocolError> {
         let fields = Fields { event, payload: &payload };
         Ok(match event {
             "phx_join" => Message::Join(JoinPayload::from_wire(&fields)?),
@@ -290,12 +300,12 @@ impl Message {
 /// Reads the fields of one event's payload, naming the event and field in the error.
 struct Fields<'a> {
     event: &'a str,
-    payload: &'a Value,
+    payload: &'a Json,
 }
 
 impl<'a> Fields<'a> {
-    fn value(&self, name: &str) -> &'a Value {
-        self.payload.get(name).unwrap_or(&Value::Null)
+    fn value(&self, name: &str) -> &'a Json {
+        &self.payload[name]
     }
 
     fn bad(&self, field: &'static str) -> ProtocolError {
@@ -329,33 +339,36 @@ impl Status {
 }
 
 impl JoinPayload {
-    fn to_wire(&self) -> Value {
+    fn to_wire(&self) -> Json {
         let config = &self.config;
-        let postgres_changes: Vec<Value> = config
+        let postgres_changes: Vec<Json> = config
             .postgres_changes
             .iter()
             .map(|binding| {
-                let mut entry = json!({"event": binding.event, "schema": binding.schema, "table": binding.table});
-                if let (Some(filter), Value::Object(map)) = (&binding.filter, &mut entry) {
-                    map.insert("filter".into(), filter.as_str().into());
+                let mut entry = vec![
+                    ("event".to_owned(), Json::from(&binding.event)),
+                    ("schema".to_owned(), Json::from(&binding.schema)),
+                    ("table".to_owned(), Json::from(&binding.table)),
+                ];
+                if let Some(filter) = &binding.filter {
+                    entry.push(("filter".to_owned(), filter.into()));
                 }
-                entry
+                Json::Object(entry)
             })
             .collect();
-        let mut payload = Map::new();
-        payload.insert(
-            "config".into(),
+        let mut payload = vec![(
+            "config".to_owned(),
             json!({
                 "broadcast": {"self": config.broadcast.receive_own, "ack": config.broadcast.ack},
-                "presence": {"key": config.presence.key, "enabled": config.presence.enabled},
+                "presence": {"key": &config.presence.key, "enabled": config.presence.enabled},
                 "postgres_changes": postgres_changes,
                 "private": config.private,
             }),
-        );
+        )];
         if let Some(token) = &self.access_token {
-            payload.insert("access_token".into(), token.expose().into());
+            payload.push(("access_token".to_owned(), token.expose().into()));
         }
-        Value::Object(payload)
+        Json::Object(payload)
     }
 
     /// Lenient like the server: a missing part of the config takes its default.
@@ -365,8 +378,8 @@ impl JoinPayload {
         let broadcast = config.within("broadcast");
         let presence = config.within("presence");
         let bindings = match config.value("postgres_changes") {
-            Value::Null => Vec::new(),
-            Value::Array(entries) => entries
+            Json::Null => Vec::new(),
+            Json::Array(entries) => entries
                 .iter()
                 .map(|entry| {
                     let entry = Fields { event: fields.event, payload: entry };
@@ -396,19 +409,21 @@ impl JoinPayload {
 }
 
 impl PostgresChange {
-    fn to_wire(&self, ids: &[u64]) -> Value {
-        let mut data = Map::new();
-        data.insert("schema".into(), self.schema.as_str().into());
-        data.insert("table".into(), self.table.as_str().into());
-        data.insert("type".into(), self.change.as_str().into());
-        data.insert("commit_timestamp".into(), self.commit_timestamp.as_str().into());
+    fn to_wire(&self, ids: &[u64]) -> Json {
+        let mut data = vec![
+            ("schema".to_owned(), Json::from(&self.schema)),
+            ("table".to_owned(), Json::from(&self.table)),
+            ("type".to_owned(), Json::from(self.change.as_str())),
+            ("commit_timestamp".to_owned(), Json::from(&self.commit_timestamp)),
+        ];
         // The server leaves out the row a change does not have (no old row on insert, no new one on delete).
         for (key, row) in [("record", &self.record), ("old_record", &self.old_record)] {
             if !row.is_null() {
-                data.insert(key.into(), row.clone());
+                data.push((key.to_owned(), row.clone()));
             }
         }
-        json!({"ids": ids, "data": data})
+        let ids: Vec<Json> = ids.iter().map(|&id| id.into()).collect();
+        json!({"ids": ids, "data": Json::Object(data)})
     }
 
     fn from_wire(fields: &Fields) -> Result<Message, ProtocolError> {
@@ -420,8 +435,8 @@ impl PostgresChange {
             _ => return Err(data.bad("data.type")),
         };
         let ids = match fields.value("ids") {
-            Value::Null => Vec::new(),
-            Value::Array(ids) => {
+            Json::Null => Vec::new(),
+            Json::Array(ids) => {
                 ids.iter().map(|id| id.as_u64().ok_or_else(|| fields.bad("ids"))).collect::<Result<_, _>>()?
             }
             _ => return Err(fields.bad("ids")),
@@ -474,12 +489,12 @@ mod tests {
                        "private": false},
             "access_token": "user.jwt.value"
         });
-        let v1: Value = serde_json::from_str(&encode(Vsn::V1, &join)).unwrap();
+        let v1 = Json::parse(&encode(Vsn::V1, &join)).unwrap();
         assert_eq!(
             v1,
-            json!({"topic": "realtime:video-date:42", "event": "phx_join", "payload": expected_payload, "ref": "1", "join_ref": "1"})
+            json!({"topic": "realtime:video-date:42", "event": "phx_join", "payload": &expected_payload, "ref": "1", "join_ref": "1"})
         );
-        let v2: Value = serde_json::from_str(&encode(Vsn::V2, &join)).unwrap();
+        let v2 = Json::parse(&encode(Vsn::V2, &join)).unwrap();
         assert_eq!(v2, json!(["1", "1", "realtime:video-date:42", "phx_join", expected_payload]));
     }
 
@@ -535,7 +550,7 @@ mod tests {
         let Message::Reply { status: Status::Ok, response } = decode(Vsn::V2, join_ok).unwrap().message else {
             panic!("an ok reply")
         };
-        assert_eq!(response["postgres_changes"][0]["id"], 30636876);
+        assert_eq!(response["postgres_changes"][0]["id"].as_u64(), Some(30636876));
 
         let join_error = r#"{"topic":"realtime:x","event":"phx_reply","payload":{"status":"error","response":{"reason":"InvalidJWTToken: Token has expired 12 seconds ago"}},"ref":"1"}"#;
         assert!(matches!(decode(Vsn::V1, join_error).unwrap().message, Message::Reply { status: Status::Error, .. }));
@@ -547,13 +562,13 @@ mod tests {
         assert_eq!(ids, vec![30636876]);
         assert_eq!(change.change, ChangeType::Update);
         assert_eq!((change.schema.as_str(), change.table.as_str()), ("public", "video_dates"));
-        assert_eq!(change.record["status"], "live");
+        assert_eq!(change.record["status"].as_str(), Some("live"));
         assert_eq!(change.old_record, json!({"id": 42}));
         assert_eq!(change.commit_timestamp, "2026-08-21T10:00:00Z");
 
         let insert = r#"{"topic":"realtime:x","event":"postgres_changes","payload":{"ids":[1],"data":{"schema":"public","table":"video_dates","type":"INSERT","commit_timestamp":"t","record":{"id":1}}},"ref":null}"#;
         let Message::PostgresChanges { change, .. } = decode(Vsn::V1, insert).unwrap().message else { panic!() };
-        assert_eq!((change.change, change.old_record), (ChangeType::Insert, Value::Null));
+        assert_eq!((change.change, change.old_record), (ChangeType::Insert, Json::Null));
 
         let system = r#"{"topic":"realtime:x","event":"system","payload":{"extension":"postgres_changes","status":"error","message":"Unable to subscribe to changes with given parameters.","channel":"x"},"ref":null}"#;
         assert_eq!(

@@ -5,6 +5,7 @@ use thiserror::Error;
 use super::session::Session;
 use super::video_date::VideoDate;
 use crate::config::Config;
+use crate::json::Json;
 use crate::token::sanitize_excerpt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -44,12 +45,10 @@ pub async fn update_date(
     config: &Config,
     session: &Session,
     date_id: &str,
-    changes: &serde_json::Value,
+    changes: &Json,
 ) -> Result<VideoDate, DateError> {
-    let request = gloo_net::http::Request::patch(&url(config, date_id))
-        .header("Prefer", "return=representation")
-        .json(changes)
-        .map_err(|_| DateError::Malformed)?;
+    let request = gloo_net::http::Request::patch(&url(config, date_id)).header("Prefer", "return=representation");
+    let request = super::with_json(request, changes).map_err(|_| DateError::Malformed)?;
     first_row(send(config, session, request).await?)
 }
 
@@ -69,6 +68,7 @@ async fn send(config: &Config, session: &Session, request: gloo_net::http::Reque
 }
 
 fn first_row(body: String) -> Result<VideoDate, DateError> {
-    let rows: Vec<VideoDate> = serde_json::from_str(&body).map_err(|_| DateError::Malformed)?;
-    rows.into_iter().next().ok_or(DateError::NotFound)
+    let rows = Json::parse(&body).map_err(|_| DateError::Malformed)?;
+    let first = rows.as_array().ok_or(DateError::Malformed)?.first().ok_or(DateError::NotFound)?;
+    VideoDate::from_json(first).map_err(|_| DateError::Malformed)
 }

@@ -1,10 +1,11 @@
 //! The signed-in user's Supabase session, stored where supabase-js keeps it so the page can live inside an
 //! existing Supabase app: `localStorage["sb-<project ref>-auth-token"]`.
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::Config;
+use crate::json;
+use crate::json::{FieldError, Fields, Json};
 use crate::token::Secret;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,21 +32,6 @@ pub enum SessionError {
     Network(String),
 }
 
-/// supabase-js's stored shape (the fields we use; it keeps more).
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    access_token: String,
-    refresh_token: String,
-    expires_at: i64,
-    user: StoredUser,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredUser {
-    id: String,
-    email: Option<String>,
-}
-
 /// supabase-js's default storage key: `sb-` + the first label of the project's host + `-auth-token`.
 pub fn storage_key(supabase_url: &str) -> String {
     let host = supabase_url.split("://").nth(1).unwrap_or(supabase_url);
@@ -55,28 +41,36 @@ pub fn storage_key(supabase_url: &str) -> String {
 
 impl Session {
     /// Parses what supabase-js (or our sign-in page) stored, and what GoTrue answers a grant with.
-    pub fn parse(json: &str) -> Result<Self, SessionError> {
-        let stored: Stored = serde_json::from_str(json).map_err(|_| SessionError::Corrupt)?;
-        if stored.access_token.is_empty() || stored.user.id.is_empty() {
+    pub fn parse(text: &str) -> Result<Self, SessionError> {
+        let stored = Json::parse(text).map_err(|_| SessionError::Corrupt)?;
+        let session = Session::from_stored(&stored).map_err(|_| SessionError::Corrupt)?;
+        if session.access_token.expose().is_empty() || session.user_id.is_empty() {
             return Err(SessionError::Corrupt);
         }
+        Ok(session)
+    }
+
+    /// supabase-js's stored shape: the fields we use of the many it keeps.
+    fn from_stored(stored: &Json) -> Result<Self, FieldError> {
+        let stored = Fields::of(stored)?;
+        let user = stored.object("user")?;
         Ok(Session {
-            user_id: stored.user.id,
-            email: stored.user.email,
-            access_token: Secret::new(stored.access_token),
-            refresh_token: Secret::new(stored.refresh_token),
-            expires_at: stored.expires_at,
+            user_id: user.string("id")?,
+            email: user.opt_string("email")?,
+            access_token: Secret::new(stored.string("access_token")?),
+            refresh_token: Secret::new(stored.string("refresh_token")?),
+            expires_at: stored.i64("expires_at")?,
         })
     }
 
     fn to_json(&self) -> String {
-        serde_json::to_string(&Stored {
-            access_token: self.access_token.expose().to_owned(),
-            refresh_token: self.refresh_token.expose().to_owned(),
-            expires_at: self.expires_at,
-            user: StoredUser { id: self.user_id.clone(), email: self.email.clone() },
+        json!({
+            "access_token": self.access_token.expose(),
+            "refresh_token": self.refresh_token.expose(),
+            "expires_at": self.expires_at,
+            "user": {"id": &self.user_id, "email": self.email.as_deref()},
         })
-        .unwrap_or_default()
+        .to_string()
     }
 
     /// Seconds until the access token should be refreshed: a minute before it expires.
@@ -90,9 +84,8 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 pub fn load(config: &Config) -> Result<Session, SessionError> {
-    let json = storage()
-        .and_then(|s| s.get_item(&storage_key(&config.supabase_url)).ok()?)
-        .ok_or(SessionError::Missing)?;
+    let json =
+        storage().and_then(|s| s.get_item(&storage_key(&config.supabase_url)).ok()?).ok_or(SessionError::Missing)?;
     Session::parse(&json)
 }
 
@@ -110,24 +103,23 @@ pub fn clear(config: &Config) {
 
 /// Password sign-in against Supabase Auth; the session is saved for supabase-js and for the next visit.
 pub async fn sign_in(config: &Config, email: &str, password: &str) -> Result<Session, SessionError> {
-    let body = serde_json::json!({"email": email, "password": password});
+    let body = json!({"email": email, "password": password});
     grant(config, "password", &body).await
 }
 
 /// Trades the refresh token for a new session (GoTrue refresh tokens are single-use).
 pub async fn refresh(config: &Config, session: &Session) -> Result<Session, SessionError> {
-    let body = serde_json::json!({"refresh_token": session.refresh_token.expose()});
+    let body = json!({"refresh_token": session.refresh_token.expose()});
     grant(config, "refresh_token", &body).await.map_err(|err| match err {
         SessionError::BadCredentials => SessionError::Expired,
         other => other,
     })
 }
 
-async fn grant(config: &Config, grant_type: &str, body: &serde_json::Value) -> Result<Session, SessionError> {
+async fn grant(config: &Config, grant_type: &str, body: &Json) -> Result<Session, SessionError> {
     let url = format!("{}/auth/v1/token?grant_type={grant_type}", config.supabase_url);
-    let response = gloo_net::http::Request::post(&url)
-        .header("apikey", &config.supabase_anon_key)
-        .json(body)
+    let request = gloo_net::http::Request::post(&url).header("apikey", &config.supabase_anon_key);
+    let response = super::with_json(request, body)
         .map_err(|_| SessionError::Corrupt)?
         .send()
         .await
@@ -176,7 +168,8 @@ mod tests {
 
     #[test]
     fn refresh_is_due_a_minute_before_expiry() {
-        let session = Session::parse(r#"{"access_token":"a","refresh_token":"r","expires_at":1000,"user":{"id":"u"}}"#).unwrap();
+        let session =
+            Session::parse(r#"{"access_token":"a","refresh_token":"r","expires_at":1000,"user":{"id":"u"}}"#).unwrap();
         assert_eq!(session.refresh_in(500), 440);
         assert_eq!(session.refresh_in(990), 0);
     }

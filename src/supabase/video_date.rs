@@ -1,16 +1,26 @@
 //! The `video_dates` row and what the page derives from it (pure).
 
-use serde::Deserialize;
+use crate::json::{FieldError, Fields, Json};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateStatus {
     Scheduled,
     Live,
     Ended,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl DateStatus {
+    fn from_json(value: &Json) -> Option<DateStatus> {
+        match value.as_str()? {
+            "scheduled" => Some(DateStatus::Scheduled),
+            "live" => Some(DateStatus::Live),
+            "ended" => Some(DateStatus::Ended),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoDate {
     pub id: String,
     pub room_name: String,
@@ -19,12 +29,29 @@ pub struct VideoDate {
     pub status: DateStatus,
     pub started_at: Option<String>,
     pub ends_at: Option<String>,
-    #[serde(default)]
     pub extended_count: u32,
     pub ended_by: Option<String>,
 }
 
 impl VideoDate {
+    /// The row as PostgREST and Realtime send it; columns the page does not use are ignored.
+    pub fn from_json(row: &Json) -> Result<Self, FieldError> {
+        let row = Fields::of(row)?;
+        Ok(VideoDate {
+            id: row.string("id")?,
+            room_name: row.string("room_name")?,
+            user_a: row.string("user_a")?,
+            user_b: row.string("user_b")?,
+            status: row.required("status", "scheduled, live or ended", DateStatus::from_json)?,
+            started_at: row.opt_string("started_at")?,
+            ends_at: row.opt_string("ends_at")?,
+            extended_count: row
+                .optional("extended_count", "a count", |count| count.as_u64().and_then(|n| u32::try_from(n).ok()))?
+                .unwrap_or(0),
+            ended_by: row.opt_string("ended_by")?,
+        })
+    }
+
     pub fn includes(&self, user_id: &str) -> bool {
         self.user_a == user_id || self.user_b == user_id
     }
@@ -104,9 +131,10 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json;
 
     fn date(ends_at: Option<&str>) -> VideoDate {
-        serde_json::from_value(serde_json::json!({
+        VideoDate::from_json(&json!({
             "id": "d1", "room_name": "video-date-d1", "user_a": "alice", "user_b": "bob", "status": "live",
             "started_at": null, "ends_at": ends_at, "extended_count": 0, "ended_by": null, "updated_at": "x"
         }))
@@ -120,7 +148,9 @@ mod tests {
         assert_eq!(parse_timestamp("2026-11-23T22:00:00.123456+00:00"), Some(1_795_471_200));
         assert_eq!(parse_timestamp("2026-11-23T23:00:00+01:00"), Some(1_795_471_200));
         assert_eq!(parse_timestamp("2026-11-23 21:30:00-0030"), Some(1_795_471_200));
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-23T25:00:00Z", "2026-11-23T22:00:00+1", "2026-11-23"] {
+        for bad in
+            ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-23T25:00:00Z", "2026-11-23T22:00:00+1", "2026-11-23"]
+        {
             assert_eq!(parse_timestamp(bad), None, "{bad}");
         }
     }
@@ -146,9 +176,23 @@ mod tests {
 
     #[test]
     fn unknown_statuses_are_rejected() {
-        let mut json = serde_json::to_value(serde_json::json!({"id":"d","room_name":"r","user_a":"a","user_b":"b","status":"paused"})).unwrap();
-        assert!(serde_json::from_value::<VideoDate>(json.clone()).is_err());
-        json["status"] = "ended".into();
-        assert_eq!(serde_json::from_value::<VideoDate>(json).unwrap().status, DateStatus::Ended);
+        let row = |status| json!({"id": "d", "room_name": "r", "user_a": "a", "user_b": "b", "status": status});
+        assert_eq!(
+            VideoDate::from_json(&row("paused")),
+            Err(FieldError::WrongType { field: "status", expected: "scheduled, live or ended" })
+        );
+        let ended = VideoDate::from_json(&row("ended")).unwrap();
+        assert_eq!((ended.status, ended.extended_count, ended.ended_by), (DateStatus::Ended, 0, None));
+    }
+
+    #[test]
+    fn missing_and_mistyped_columns_are_named() {
+        assert_eq!(VideoDate::from_json(&json!({"id": "d"})), Err(FieldError::Missing("room_name")));
+        let row =
+            json!({"id": "d", "room_name": "r", "user_a": "a", "user_b": "b", "status": "live", "extended_count": -1});
+        assert_eq!(
+            VideoDate::from_json(&row),
+            Err(FieldError::WrongType { field: "extended_count", expected: "a count" })
+        );
     }
 }

@@ -3,9 +3,9 @@
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, Engine};
-use serde::Deserialize;
 
 use super::error::TokenError;
+use crate::json::{FieldError, Fields, Json};
 
 /// Clock skew we tolerate, the same minute livekit-server allows.
 pub const LEEWAY_SECS: i64 = 60;
@@ -15,7 +15,7 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
     pub sub: Option<String>,
     pub iss: Option<String>,
@@ -25,8 +25,7 @@ pub struct Claims {
     pub video: Option<VideoGrant>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoGrant {
     pub room_join: Option<bool>,
     pub room: Option<String>,
@@ -51,14 +50,37 @@ impl Claims {
         if header.is_empty() || payload.is_empty() || signature.is_empty() {
             return Err(TokenError::NotAJwt);
         }
-        let bytes = BASE64URL
-            .decode(payload)
-            .map_err(|_| TokenError::Undecodable("its payload is not base64url".into()))?;
-        serde_json::from_slice(&bytes).map_err(|err| {
-            TokenError::Undecodable(match err.classify() {
-                serde_json::error::Category::Data => format!("a claim has the wrong type: {err}"),
-                _ => "its payload is not JSON".into(),
+        let bytes =
+            BASE64URL.decode(payload).map_err(|_| TokenError::Undecodable("its payload is not base64url".into()))?;
+        let not_json = || TokenError::Undecodable("its payload is not JSON".into());
+        let payload = std::str::from_utf8(&bytes).map_err(|_| not_json())?;
+        let payload = Json::parse(payload).map_err(|_| not_json())?;
+        Claims::from_json(&payload).map_err(|err| {
+            TokenError::Undecodable(match err {
+                FieldError::NotAnObject => "its payload is not a JSON object".into(),
+                err => format!("a claim has the wrong type: {err}"),
             })
+        })
+    }
+
+    fn from_json(payload: &Json) -> Result<Self, FieldError> {
+        let claims = Fields::of(payload)?;
+        let video = match claims.opt_object("video")? {
+            Some(grant) => Some(VideoGrant {
+                room_join: grant.opt_bool("roomJoin")?,
+                room: grant.opt_string("room")?,
+                can_publish: grant.opt_bool("canPublish")?,
+                can_subscribe: grant.opt_bool("canSubscribe")?,
+            }),
+            None => None,
+        };
+        Ok(Claims {
+            sub: claims.opt_string("sub")?,
+            iss: claims.opt_string("iss")?,
+            exp: claims.opt_f64("exp")?,
+            nbf: claims.opt_f64("nbf")?,
+            name: claims.opt_string("name")?,
+            video,
         })
     }
 
@@ -96,17 +118,17 @@ impl Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     const NOW: i64 = 1_800_000_000;
 
-    fn jwt(payload: &serde_json::Value) -> String {
+    fn jwt(payload: &Json) -> String {
         let header = BASE64URL.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string());
         format!("{header}.{payload}.c2lnbmF0dXJl")
     }
 
-    fn good() -> serde_json::Value {
+    fn good() -> Json {
         json!({"sub": "alice", "iss": "devkey", "exp": NOW + 3600, "nbf": NOW - 10, "name": "Alice",
                "video": {"roomJoin": true, "room": "date-1", "canPublish": true}})
     }
@@ -115,19 +137,23 @@ mod tests {
         Expectations { room: "date-1".into(), identity: "alice".into() }
     }
 
-    fn check(payload: serde_json::Value) -> Result<(), TokenError> {
+    fn check(payload: Json) -> Result<(), TokenError> {
         Claims::decode(&jwt(&payload))?.check(&expected(), NOW)
     }
 
-    fn with(key: &str, value: serde_json::Value) -> serde_json::Value {
-        let mut p = good();
-        p[key] = value;
+    fn with(key: &str, value: Json) -> Json {
+        let mut p = without(key);
+        if let Json::Object(members) = &mut p {
+            members.push((key.to_owned(), value));
+        }
         p
     }
 
-    fn without(key: &str) -> serde_json::Value {
+    fn without(key: &str) -> Json {
         let mut p = good();
-        p.as_object_mut().unwrap().remove(key);
+        if let Json::Object(members) = &mut p {
+            members.retain(|(name, _)| name != key);
+        }
         p
     }
 
@@ -169,6 +195,14 @@ mod tests {
         for case in cases {
             assert!(matches!(Claims::decode(&case), Err(TokenError::Undecodable(_))), "{case}");
         }
+        assert_eq!(
+            Claims::decode(&jwt(&with("exp", json!("tomorrow")))),
+            Err(TokenError::Undecodable("a claim has the wrong type: `exp` must be a number".into()))
+        );
+        assert_eq!(
+            Claims::decode(&format!("h.{not_json}.s")),
+            Err(TokenError::Undecodable("its payload is not JSON".into()))
+        );
     }
 
     #[test]
@@ -218,17 +252,12 @@ mod tests {
             check(with("sub", json!("bob"))),
             Err(TokenError::WrongIdentity { expected: "alice".into(), found: Some("bob".into()) })
         );
-        assert_eq!(
-            check(without("sub")),
-            Err(TokenError::WrongIdentity { expected: "alice".into(), found: None })
-        );
+        assert_eq!(check(without("sub")), Err(TokenError::WrongIdentity { expected: "alice".into(), found: None }));
     }
 
     #[test]
     fn rules_apply_in_order_expiry_first() {
-        let mut everything_wrong = with("exp", json!(NOW - 3600));
-        everything_wrong["sub"] = json!("bob");
-        everything_wrong["video"] = json!({});
+        let everything_wrong = json!({"sub": "bob", "exp": NOW - 3600, "video": {}});
         assert!(matches!(check(everything_wrong), Err(TokenError::Expired { .. })));
     }
 }

@@ -1,10 +1,9 @@
 //! Turning the token endpoint's HTTP answer into a checked token (pure: status and body in, result out).
 
-use serde::Deserialize;
-
 use super::claims::{Claims, Expectations};
 use super::error::TokenError;
 use super::redact::{sanitize_excerpt, Secret};
+use crate::json::Json;
 
 /// A LiveKit access token that passed [`Claims::check`]. Prints as `<redacted>`.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,21 +33,21 @@ pub struct IssuedToken {
 
 impl IssuedToken {
     /// Checks a token already in hand (the fixed source of the connect retry).
-    pub fn from_jwt(jwt: Secret, server_url: Option<String>, expected: &Expectations, now: i64) -> Result<Self, TokenError> {
+    pub fn from_jwt(
+        jwt: Secret,
+        server_url: Option<String>,
+        expected: &Expectations,
+        now: i64,
+    ) -> Result<Self, TokenError> {
         let claims = Claims::decode(jwt.expose())?;
         claims.check(expected, now)?;
         Ok(IssuedToken { token: Token { jwt, expires_at: claims.expires_at() }, server_url })
     }
 }
 
-/// `token` (or LiveKit's `participantToken`) and optional `serverUrl`, camelCase or snake_case.
-#[derive(Deserialize)]
-struct Body {
-    #[serde(alias = "participantToken", alias = "participant_token")]
-    token: Option<serde_json::Value>,
-    #[serde(alias = "server_url", rename = "serverUrl")]
-    server_url: Option<String>,
-}
+/// The body's `token` (or LiveKit's `participantToken`) and optional `serverUrl`, camelCase or snake_case.
+const TOKEN_NAMES: &[&str] = &["token", "participantToken", "participant_token"];
+const SERVER_URL_NAMES: &[&str] = &["serverUrl", "server_url"];
 
 /// Validates an answer of the token endpoint. `secrets` (the session's access token) are scrubbed from excerpts.
 pub fn validate_response(
@@ -64,19 +63,22 @@ pub fn validate_response(
         403 => return Err(TokenError::NotInThisDate),
         _ => return Err(TokenError::Status { status, excerpt: sanitize_excerpt(body, secrets) }),
     }
-    let value: serde_json::Value = serde_json::from_str(body).map_err(|_| TokenError::NotJson)?;
-    if !value.is_object() {
+    let value = Json::parse(body).map_err(|_| TokenError::NotJson)?;
+    if value.as_object().is_none() {
         return Err(TokenError::WrongShape("expected a JSON object".into()));
     }
-    let body: Body =
-        serde_json::from_value(value).map_err(|_| TokenError::WrongShape("serverUrl must be a string".into()))?;
-    let jwt = match body.token {
-        None | Some(serde_json::Value::Null) => return Err(TokenError::NoToken),
-        Some(serde_json::Value::String(jwt)) if jwt.trim().is_empty() => return Err(TokenError::NoToken),
-        Some(serde_json::Value::String(jwt)) => Secret::new(jwt.trim()),
+    let first_of = |names: &[&str]| names.iter().find_map(|name| value.get(name));
+    let server_url = match first_of(SERVER_URL_NAMES) {
+        None | Some(Json::Null) => None,
+        Some(Json::String(url)) => Some(url.clone()).filter(|url| !url.is_empty()),
+        Some(_) => return Err(TokenError::WrongShape("serverUrl must be a string".into())),
+    };
+    let jwt = match first_of(TOKEN_NAMES) {
+        None | Some(Json::Null) => return Err(TokenError::NoToken),
+        Some(Json::String(jwt)) if jwt.trim().is_empty() => return Err(TokenError::NoToken),
+        Some(Json::String(jwt)) => Secret::new(jwt.trim()),
         Some(_) => return Err(TokenError::WrongShape("token must be a string".into())),
     };
-    let server_url = body.server_url.filter(|url| !url.is_empty());
     if let Some(url) = &server_url {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
             return Err(TokenError::BadServerUrl);
@@ -88,8 +90,8 @@ pub fn validate_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json;
     use base64::Engine;
-    use serde_json::json;
 
     const NOW: i64 = 1_800_000_000;
 

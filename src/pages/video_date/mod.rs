@@ -15,16 +15,18 @@ use self::call_view::{CallActions, CallElements, CallView};
 use crate::components::diagnostics::{self, Diagnostics};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
-use crate::components::realtime_notice::RealtimeNotice;
 use crate::components::pre_join::{JoinChoice, PreJoin};
+use crate::components::realtime_notice::RealtimeNotice;
 use crate::config::Config;
+use crate::livekit::{
+    connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind,
+};
 use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
-use crate::task::{current_owner, spawn_in};
-use crate::livekit::{connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind};
 use crate::supabase::rest::{self, DateError};
 use crate::supabase::session::{self, Session};
 use crate::supabase::video_date::{format_countdown, DateStatus, VideoDate};
+use crate::task::{current_owner, spawn_in};
 use crate::token::{EndpointSource, EndpointSourceOptions, Expectations};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +73,8 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     let realtime_status = RwSignal::new(RealtimeStatus::Connecting);
     let elements = CallElements::new();
     let owner = StoredValue::new_local(current_owner());
-    let show_diagnostics = RwSignal::new(diagnostics::debug_requested(&window().location().search().unwrap_or_default()));
+    let show_diagnostics =
+        RwSignal::new(diagnostics::debug_requested(&window().location().search().unwrap_or_default()));
     diagnostics::toggle_on_shortcut(show_diagnostics);
     on_cleanup(move || {
         call.try_set_value(None);
@@ -95,7 +98,9 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                 let ended = row.status == DateStatus::Ended;
                 let me = signed_in.user_id.clone();
                 let on_row = move |updated: VideoDate| {
-                    if updated.status == DateStatus::Ended && date.try_get_untracked().flatten().is_some_and(|d| d.status != DateStatus::Ended) {
+                    if updated.status == DateStatus::Ended
+                        && date.try_get_untracked().flatten().is_some_and(|d| d.status != DateStatus::Ended)
+                    {
                         let who = if updated.ended_by.as_deref() == Some(me.as_str()) { "You" } else { "Your date" };
                         let message = format!("{who} ended the date.");
                         call.try_set_value(None);
@@ -113,9 +118,11 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                 date.set(Some(row));
                 session.set(Some(signed_in.clone()));
                 schedule_session_refresh(config.clone(), signed_in, session, call, resources);
-                resources.update_value(|r| r.clock = Some(Interval::new(1000, move || {
-                    now.try_set(now_secs());
-                })));
+                resources.update_value(|r| {
+                    r.clock = Some(Interval::new(1000, move || {
+                        now.try_set(now_secs());
+                    }))
+                });
                 if ended {
                     screen.set(Screen::Ended("This date has ended.".into()));
                 } else {
@@ -191,7 +198,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             let (Some(signed_in), Some(row)) = (session.get_untracked(), date.get_untracked()) else { return };
             let config = end_config.clone();
             spawn_in(&owner.get_value(), async move {
-                let changes = serde_json::json!({"status": "ended", "ended_by": signed_in.user_id});
+                let changes = crate::json!({"status": "ended", "ended_by": &signed_in.user_id});
                 match rest::update_date(&config, &signed_in, &row.id, &changes).await {
                     Ok(updated) => {
                         call.set_value(None);
@@ -262,7 +269,7 @@ fn follow_date(
     );
     ResilientChannel::start(
         options,
-        move |change| match serde_json::from_value::<VideoDate>(change.record) {
+        move |change| match VideoDate::from_json(&change.record) {
             Ok(updated) => on_row(updated),
             Err(err) => tracing::warn!("a date update could not be read: {err}"),
         },
@@ -331,7 +338,8 @@ async fn join_call(
         Err(failure) => {
             let message = match &failure.cause {
                 FailureCause::Connect(ConnectError::Auth) => {
-                    "The video server refused your pass to the call, even a fresh one. Sign in again, then rejoin.".to_owned()
+                    "The video server refused your pass to the call, even a fresh one. Sign in again, then rejoin."
+                        .to_owned()
                 }
                 cause => cause.to_string(),
             };
