@@ -66,7 +66,7 @@ const SHORT: Duration = Duration::from_secs(5);
 const CALL: Duration = Duration::from_secs(20);
 
 fn auth_failures(m: &Metrics) -> u32 {
-    m.connect_failures.get("auth").copied().unwrap_or_default()
+    m.connect_failures.count("auth")
 }
 
 async fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
