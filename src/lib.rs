@@ -3,6 +3,7 @@
 pub mod app;
 pub mod components;
 pub mod config;
+pub mod expiry;
 pub mod json;
 pub mod livekit;
 pub mod logging;

@@ -111,13 +111,16 @@ async fn a_forced_fetch_after_a_failure_gets_a_fresh_token() {
 async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropped() {
     let (session, _) = alice_source().await;
     let mut options = devserver::token_options(&session, DATE_ROOM);
-    // Every token looks due for refresh at once: its 6 h life is inside the margin.
-    options.refresh_margin = Duration::from_secs(7 * 3600);
+    // A margin two seconds short of a token's whole life makes every token due a second or two after it is
+    // issued (expiry times are whole seconds, so one second of headroom could round to none).
+    let now = || (js_sys::Date::now() / 1000.0) as i64;
+    let lifetime = EndpointSource::new(options.clone()).fetch(false).await.unwrap().token.expires_at() - now();
+    options.refresh_margin = Duration::from_secs(u64::try_from(lifetime - 2).unwrap());
     let source = EndpointSource::new(options);
     source.fetch(false).await.unwrap();
     let refresher = source.keep_fresh();
     assert!(refresher.is_scheduled());
-    for _ in 0..100 {
+    for _ in 0..500 {
         if source.requests() >= 2 {
             break;
         }
@@ -128,7 +131,8 @@ async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropp
     drop(refresher);
     gloo_timers::future::sleep(Duration::from_millis(300)).await;
     let after_drop = source.requests();
-    gloo_timers::future::sleep(Duration::from_millis(300)).await;
+    // Longer than the refresh cadence, so a timer the drop failed to cancel would have fired.
+    gloo_timers::future::sleep(Duration::from_millis(3000)).await;
     assert_eq!(source.requests(), after_drop, "no refresh after the handle was dropped");
 }
 

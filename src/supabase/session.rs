@@ -4,6 +4,7 @@
 use thiserror::Error;
 
 use crate::config::Config;
+use crate::expiry;
 use crate::json;
 use crate::json::{FieldError, Fields, Json};
 use crate::token::Secret;
@@ -73,9 +74,9 @@ impl Session {
         .to_string()
     }
 
-    /// Seconds until the access token should be refreshed: a minute before it expires.
+    /// Seconds until the access token should be refreshed: a minute before it expires (see [`expiry`]).
     pub fn refresh_in(&self, now: i64) -> i64 {
-        (self.expires_at - 60 - now).max(0)
+        expiry::refresh_delay_secs(self.expires_at, 60, now)
     }
 }
 
@@ -171,6 +172,6 @@ mod tests {
         let session =
             Session::parse(r#"{"access_token":"a","refresh_token":"r","expires_at":1000,"user":{"id":"u"}}"#).unwrap();
         assert_eq!(session.refresh_in(500), 440);
-        assert_eq!(session.refresh_in(990), 0);
+        assert_eq!(session.refresh_in(990), 5, "a short-lived session is not refreshed back to back");
     }
 }

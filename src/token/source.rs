@@ -7,6 +7,7 @@ use std::time::Duration;
 use gloo_timers::callback::Timeout;
 
 use super::claims::Expectations;
+use crate::expiry;
 use crate::metrics::{self, Metric};
 use super::error::TokenError;
 use super::redact::{sanitize_excerpt, Secret};
@@ -147,7 +148,7 @@ fn schedule_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Time
         return;
     };
     let margin = strong_source.options.borrow().refresh_margin.as_secs() as i64;
-    let due_in = (cached.token.expires_at() - margin - now_secs()).max(0);
+    let due_in = expiry::refresh_delay_secs(cached.token.expires_at(), margin, now_secs());
     drop(strong_source);
     arm_refresh(source, slot, u32::try_from(due_in.saturating_mul(1000)).unwrap_or(u32::MAX));
 }

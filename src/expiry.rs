@@ -1,0 +1,44 @@
+//! When to replace a credential that expires (the LiveKit token, the Supabase session), as a pure function.
+
+/// Never refresh sooner than this after the last refresh, whatever the credential's lifetime.
+pub const MIN_REFRESH_DELAY_SECS: i64 = 5;
+
+/// Seconds from `now` until a credential expiring at `expires_at` should be replaced: `margin` before it
+/// expires, or, when less than `margin` is left (a short-lived credential), halfway through what is left.
+/// Without that second rule a credential that lives less than the margin would be refetched back to back,
+/// each fresh one already due. An expired one is due now.
+pub fn refresh_delay_secs(expires_at: i64, margin: i64, now: i64) -> i64 {
+    let left = expires_at - now;
+    if left <= 0 {
+        0
+    } else if left > margin {
+        left - margin
+    } else {
+        (left / 2).max(MIN_REFRESH_DELAY_SECS.min(left))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_lived_credential_is_refreshed_the_margin_before_it_expires() {
+        assert_eq!(refresh_delay_secs(1_000 + 6 * 3600, 120, 1_000), 6 * 3600 - 120);
+        assert_eq!(refresh_delay_secs(1_121, 120, 1_000), 1);
+    }
+
+    #[test]
+    fn a_credential_shorter_than_the_margin_is_refreshed_halfway_not_at_once() {
+        assert_eq!(refresh_delay_secs(1_060, 120, 1_000), 30);
+        assert_eq!(refresh_delay_secs(1_120, 120, 1_000), 60);
+        assert_eq!(refresh_delay_secs(1_008, 120, 1_000), MIN_REFRESH_DELAY_SECS);
+    }
+
+    #[test]
+    fn the_floor_never_outlives_the_credential() {
+        assert_eq!(refresh_delay_secs(1_003, 120, 1_000), 3);
+        assert_eq!(refresh_delay_secs(1_000, 120, 1_000), 0);
+        assert_eq!(refresh_delay_secs(900, 120, 1_000), 0);
+    }
+}
