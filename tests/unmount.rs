@@ -37,6 +37,7 @@ async fn a_hundred_mounts_and_unmounts_leave_nothing_running() {
     devserver::clear_faults().await;
     sign_in_as(ALICE).await;
     let step = Duration::from_secs(20);
+    let mut held_after_first_round = None;
     for cycle in 1..=CHECKPOINTS[CHECKPOINTS.len() - 1] {
         let leave_at = STATES[(cycle - 1) % STATES.len()];
         let page = mount_page(DATE_ID);
@@ -52,14 +53,21 @@ async fn a_hundred_mounts_and_unmounts_leave_nothing_running() {
         }
         page.unmount();
         if CHECKPOINTS.contains(&cycle) {
-            check_nothing_left(cycle).await;
+            let held = check_nothing_left(cycle).await;
+            // Once every state has been visited, lazily created statics exist; from then on the JS objects the
+            // wasm holds must not grow with the number of cycles.
+            if cycle >= STATES.len() {
+                let baseline = *held_after_first_round.get_or_insert(held);
+                assert_eq!(held, baseline, "JS objects held by the wasm after {cycle} cycles");
+            }
         }
     }
 }
 
 /// Waits for the asynchronous disconnects and socket closes to settle, asserts nothing is left, and prints a
 /// `leak` line (read by `cargo xtask bench`): cycles, JS heap and wasm memory in bytes, and the counts.
-async fn check_nothing_left(cycles: usize) {
+/// Returns how many JS objects the wasm holds (wasm-bindgen's live externrefs).
+async fn check_nothing_left(cycles: usize) -> u32 {
     let mut counts = [u32::MAX; 4];
     for _ in 0..100 {
         counts = [live_tracks(), open_sockets(), open_peer_connections(), active_intervals()];
@@ -69,8 +77,9 @@ async fn check_nothing_left(cycles: usize) {
         gloo_timers::future::sleep(Duration::from_millis(100)).await;
     }
     let [tracks, sockets, peers, intervals] = counts;
+    let held = wasm_bindgen::externref_heap_live_count();
     wasm_bindgen_test::console_log!(
-        "leak\t{cycles}\t{}\t{}\t{tracks}\t{sockets}\t{peers}\t{intervals}\t{}",
+        "leak\t{cycles}\t{}\t{}\t{held}\t{tracks}\t{sockets}\t{peers}\t{intervals}\t{}",
         js_heap_bytes(),
         wasm_memory_bytes(),
         pending_timeouts()
@@ -79,6 +88,7 @@ async fn check_nothing_left(cycles: usize) {
     assert_eq!(sockets, 0, "open WebSockets after {cycles} cycles");
     assert_eq!(peers, 0, "open RTCPeerConnections after {cycles} cycles");
     assert_eq!(intervals, 0, "intervals still firing after {cycles} cycles");
+    held
 }
 
 /// Chromium's `performance.memory.usedJSHeapSize` after a full collection (webdriver.json exposes `gc()` and

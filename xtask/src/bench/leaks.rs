@@ -19,6 +19,8 @@ pub struct Checkpoint {
     pub js_heap_bytes: u64,
     /// The size of the wasm linear memory (it only ever grows, so a Rust-side leak shows as growth).
     pub wasm_memory_bytes: u64,
+    /// JS objects the wasm holds (wasm-bindgen's live externrefs); a Rust leak of a JS handle shows here.
+    pub js_objects_held: u32,
     pub live_tracks: u32,
     pub open_sockets: u32,
     pub open_peer_connections: u32,
@@ -28,16 +30,17 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// `leak<TAB>cycles<TAB>heap<TAB>wasm<TAB>tracks<TAB>sockets<TAB>peers<TAB>intervals<TAB>timeouts`.
+    /// `leak<TAB>cycles<TAB>heap<TAB>wasm<TAB>held<TAB>tracks<TAB>sockets<TAB>peers<TAB>intervals<TAB>timeouts`.
     pub fn from_line(line: &str) -> Option<Checkpoint> {
         let fields: Vec<&str> = line.strip_prefix(LINE_PREFIX)?.trim_end().split('\t').collect();
-        let [cycles, heap, wasm, tracks, sockets, peers, intervals, timeouts] = fields[..] else {
+        let [cycles, heap, wasm, held, tracks, sockets, peers, intervals, timeouts] = fields[..] else {
             return None;
         };
         Some(Checkpoint {
             cycles: cycles.parse().ok()?,
             js_heap_bytes: heap.parse().ok()?,
             wasm_memory_bytes: wasm.parse().ok()?,
+            js_objects_held: held.parse().ok()?,
             live_tracks: tracks.parse().ok()?,
             open_sockets: sockets.parse().ok()?,
             open_peer_connections: peers.parse().ok()?,
@@ -89,6 +92,7 @@ pub fn section(checkpoints: &Result<Vec<Checkpoint>, StepError>) -> String {
                 c.cycles.to_string(),
                 mb(c.js_heap_bytes),
                 mb(c.wasm_memory_bytes),
+                c.js_objects_held.to_string(),
                 c.live_tracks.to_string(),
                 c.open_sockets.to_string(),
                 c.open_peer_connections.to_string(),
@@ -100,12 +104,14 @@ pub fn section(checkpoints: &Result<Vec<Checkpoint>, StepError>) -> String {
     format!(
         "{heading}`tests/unmount.rs` (test build) cycles through five states (loading, asking for devices, \
          pre-join, connecting, connected with a live call) and unmounts in each. The counts are asserted to be \
-         zero; the memory is for reading. JS heap is measured after a forced full collection.\n\n{}",
+         zero, and the JS objects the wasm holds must stop growing once every state has been visited; the memory \
+         is for reading. JS heap is measured after a forced full collection.\n\n{}",
         table(
             &[
                 "cycles",
                 "JS heap MB",
                 "wasm memory MB",
+                "JS objects held by the wasm",
                 "live tracks",
                 "open sockets",
                 "peer connections",
@@ -123,16 +129,16 @@ mod tests {
 
     #[test]
     fn a_checkpoint_comes_from_its_line() {
-        let line = "leak\t100\t6630405\t1441792\t0\t1\t0\t0\t2";
+        let line = "leak\t100\t6630405\t1441792\t20\t0\t1\t0\t0\t2";
         let checkpoint = Checkpoint::from_line(line).expect("a leak line");
         assert_eq!((checkpoint.cycles, checkpoint.js_heap_bytes, checkpoint.open_sockets), (100, 6_630_405, 1));
-        assert_eq!(checkpoint.pending_timeouts, 2);
+        assert_eq!((checkpoint.js_objects_held, checkpoint.pending_timeouts), (20, 2));
     }
 
     #[test]
     fn other_lines_and_short_lines_are_not_checkpoints() {
         assert_eq!(Checkpoint::from_line("connection state changed: connected -> disconnected"), None);
         assert_eq!(Checkpoint::from_line("leak\t1\t2\t3"), None);
-        assert_eq!(Checkpoint::from_line("leak\tmany\t2\t3\t0\t0\t0\t0\t0"), None);
+        assert_eq!(Checkpoint::from_line("leak\tmany\t2\t3\t4\t0\t0\t0\t0\t0"), None);
     }
 }
