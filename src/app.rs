@@ -47,7 +47,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Configured(config: Config, route: Route) -> impl IntoView {
     logging::init(config.log_level);
-    tracing::info!(livekit_url = %config.livekit_url, "config loaded");
+    logging::info!("config loaded livekit_url={}", config.livekit_url);
     provide_context(config);
     match route {
         Route::Home => view! { <Home/> }.into_any(),

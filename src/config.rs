@@ -25,7 +25,8 @@ pub struct Config {
     pub metrics_endpoint: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+// Ordered from the fewest lines to the most: a level logs everything at or before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum LogLevel {
     Error,
     Warn,

@@ -1,131 +1,188 @@
-//! `tracing` events as one line each on the browser console, at the level the config asks for.
+//! One console line per log call, `LEVEL target: message key=value…`, at the level the config asks for.
 //!
-//! A few dozen lines instead of `tracing-wasm`: its `tracing-subscriber` registry cost about 6 KB of gzip
-//! wasm for span bookkeeping we do not use (we log events, not spans). See BENCHMARKS.md.
+//! Not `tracing`: each of its call sites carries static metadata and a field set, and it needs a subscriber to
+//! turn events back into text. Replacing it with a level check and a `format_args!` per call site, and one
+//! non-generic function that formats, took the release wasm from 167.1 to 160.9 KB gzip (BENCHMARKS.md's
+//! nightly build). Tests swap the console for a sink of their own to prove that no secret is in any line.
 
-use std::fmt::{self, Write};
-
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
 
 use crate::config::LogLevel;
 
-/// Installs the console subscriber once; later calls (a remount, a second test) keep the first one.
+type Sink = Rc<dyn Fn(LogLevel, &str)>;
+
+thread_local! {
+    // Nothing is logged before `init`: native unit tests have no console to write to.
+    static MAX_LEVEL: Cell<Option<LogLevel>> = const { Cell::new(None) };
+    // `None` writes to the browser console; only tests install a sink of their own.
+    static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
+}
+
+/// Logs at `level` and above on the browser console from now on.
 pub fn init(level: LogLevel) {
-    let subscriber = LineSubscriber::new(level.into(), |level, line| {
-        let line = wasm_bindgen::JsValue::from_str(line);
-        match *level {
-            Level::ERROR => web_sys::console::error_1(&line),
-            Level::WARN => web_sys::console::warn_1(&line),
-            Level::INFO => web_sys::console::info_1(&line),
-            _ => web_sys::console::debug_1(&line),
-        }
-    });
-    let _already_installed = tracing::subscriber::set_global_default(subscriber);
+    MAX_LEVEL.set(Some(level));
 }
 
-impl From<LogLevel> for Level {
-    fn from(level: LogLevel) -> Self {
-        match level {
-            LogLevel::Error => Level::ERROR,
-            LogLevel::Warn => Level::WARN,
-            LogLevel::Info => Level::INFO,
-            LogLevel::Debug => Level::DEBUG,
-            LogLevel::Trace => Level::TRACE,
-        }
-    }
+/// Sends every line at `max_level` and above to `sink` instead of the console until the guard is dropped,
+/// which puts back the level and sink that were there before.
+pub fn set_sink(max_level: LogLevel, sink: impl Fn(LogLevel, &str) + 'static) -> SinkGuard {
+    SinkGuard { level: MAX_LEVEL.replace(Some(max_level)), sink: SINK.replace(Some(Rc::new(sink))) }
 }
 
-type Sink = Box<dyn Fn(&Level, &str) + Send + Sync>;
-
-/// Formats each enabled event as `LEVEL target: message key=value…` and hands the line to a sink.
-/// The console uses it, and tests capture exactly the same lines to prove no secret is in them.
-pub struct LineSubscriber {
-    max_level: Level,
-    sink: Sink,
+#[must_use = "the sink is removed when the guard is dropped"]
+pub struct SinkGuard {
+    level: Option<LogLevel>,
+    sink: Option<Sink>,
 }
 
-impl LineSubscriber {
-    pub fn new(max_level: Level, sink: impl Fn(&Level, &str) + Send + Sync + 'static) -> Self {
-        LineSubscriber { max_level, sink: Box::new(sink) }
+impl Drop for SinkGuard {
+    fn drop(&mut self) {
+        MAX_LEVEL.set(self.level);
+        SINK.set(self.sink.take());
     }
 }
 
-impl Subscriber for LineSubscriber {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        *metadata.level() <= self.max_level
-    }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(self.max_level.into())
-    }
-
-    // Spans are not used for output; every span gets the same id.
-    fn new_span(&self, _span: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-
-    fn record(&self, _span: &Id, _values: &Record<'_>) {}
-
-    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let metadata = event.metadata();
-        let mut fields = LineFields { message: String::new(), rest: String::new() };
-        event.record(&mut fields);
-        let line = format!("{} {}: {}{}", metadata.level(), metadata.target(), fields.message, fields.rest);
-        (self.sink)(metadata.level(), &line);
-    }
-
-    fn enter(&self, _span: &Id) {}
-
-    fn exit(&self, _span: &Id) {}
+#[doc(hidden)]
+pub fn enabled(level: LogLevel) -> bool {
+    MAX_LEVEL.get().is_some_and(|max| level <= max)
 }
 
-struct LineFields {
-    message: String,
-    rest: String,
-}
-
-impl Visit for LineFields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.rest, " {}={value}", field.name());
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.rest, " {}={value:?}", field.name());
+/// The macros' only formatting code, so each call site stays a check and a call.
+#[doc(hidden)]
+pub fn emit(level: LogLevel, target: &'static str, message: fmt::Arguments<'_>) {
+    let line = format!("{} {target}: {message}", label(level));
+    // Cloned out so that no borrow is held while the sink runs.
+    match SINK.with_borrow(Option::clone) {
+        Some(sink) => sink(level, &line),
+        None => {
+            let line = wasm_bindgen::JsValue::from_str(&line);
+            match level {
+                LogLevel::Error => web_sys::console::error_1(&line),
+                LogLevel::Warn => web_sys::console::warn_1(&line),
+                LogLevel::Info => web_sys::console::info_1(&line),
+                LogLevel::Debug | LogLevel::Trace => web_sys::console::debug_1(&line),
+            }
         }
     }
 }
+
+fn label(level: LogLevel) -> &'static str {
+    match level {
+        LogLevel::Error => "ERROR",
+        LogLevel::Warn => "WARN",
+        LogLevel::Info => "INFO",
+        LogLevel::Debug => "DEBUG",
+        LogLevel::Trace => "TRACE",
+    }
+}
+
+/// `log_at!(Warn, "…{x}…")`: the arguments are evaluated and formatted only when the level is enabled.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_at {
+    ($level:ident, $($arg:tt)+) => {
+        if $crate::logging::enabled($crate::config::LogLevel::$level) {
+            $crate::logging::emit($crate::config::LogLevel::$level, module_path!(), format_args!($($arg)+))
+        }
+    };
+}
+
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_error {
+    ($($arg:tt)+) => { $crate::log_at!(Error, $($arg)+) };
+}
+
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_warn {
+    ($($arg:tt)+) => { $crate::log_at!(Warn, $($arg)+) };
+}
+
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_info {
+    ($($arg:tt)+) => { $crate::log_at!(Info, $($arg)+) };
+}
+
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_debug {
+    ($($arg:tt)+) => { $crate::log_at!(Debug, $($arg)+) };
+}
+
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_trace {
+    ($($arg:tt)+) => { $crate::log_at!(Trace, $($arg)+) };
+}
+
+// Call sites read `logging::warn!("…")`.
+pub use crate::{log_debug as debug, log_error as error, log_info as info, log_trace as trace, log_warn as warn};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+
+    fn captured(max_level: LogLevel, log: impl FnOnce()) -> Vec<String> {
+        let lines = Rc::new(RefCell::new(Vec::new()));
+        let sink = lines.clone();
+        let guard =
+            set_sink(max_level, move |level, line| sink.borrow_mut().push(format!("[{}] {line}", label(level))));
+        log();
+        drop(guard);
+        lines.take()
+    }
 
     #[test]
-    fn events_become_one_line_with_message_first_and_levels_filtered() {
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        let subscriber = LineSubscriber::new(Level::INFO, move |level, line| {
-            sink.lock().unwrap().push(format!("[{level}] {line}"));
+    fn a_call_becomes_one_line_with_level_and_module() {
+        let (attempt, room) = (2, "r1");
+        let lines = captured(LogLevel::Trace, || {
+            info!("connecting attempt={attempt} room={room}");
+            error!("gave up: {}", "down");
         });
-        tracing::subscriber::with_default(subscriber, || {
-            tracing::info!(attempt = 2, room = "r1", "connecting");
-            tracing::debug!("hidden below the configured level");
-            tracing::warn!(kind = "auth", "refused: {}", "bad token");
+        assert_eq!(
+            lines,
+            [
+                "[INFO] INFO video_date::logging::tests: connecting attempt=2 room=r1",
+                "[ERROR] ERROR video_date::logging::tests: gave up: down"
+            ]
+        );
+    }
+
+    #[test]
+    fn levels_below_the_configured_one_are_neither_evaluated_nor_sent() {
+        let evaluated = Cell::new(0);
+        let value = || {
+            evaluated.set(evaluated.get() + 1);
+            "v"
+        };
+        let lines = captured(LogLevel::Warn, || {
+            error!("e={}", value());
+            warn!("w={}", value());
+            info!("i={}", value());
+            debug!("d={}", value());
+            trace!("t={}", value());
         });
-        let lines = lines.lock().unwrap();
-        assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(lines[0].starts_with("[INFO] INFO video_date::logging::tests: connecting attempt=2 room=r1"), "{}", lines[0]);
-        assert!(lines[1].contains("WARN") && lines[1].contains(": refused: bad token kind=auth"), "{}", lines[1]);
+        assert_eq!(
+            lines,
+            ["[ERROR] ERROR video_date::logging::tests: e=v", "[WARN] WARN video_date::logging::tests: w=v"]
+        );
+        assert_eq!(evaluated.get(), 2);
+    }
+
+    #[test]
+    fn nothing_is_logged_before_init_and_the_guard_restores_what_was_there() {
+        assert!(!enabled(LogLevel::Error));
+        let outer = captured(LogLevel::Error, || {
+            let inner = captured(LogLevel::Trace, || debug!("inner"));
+            assert_eq!(inner, ["[DEBUG] DEBUG video_date::logging::tests: inner"]);
+            assert!(!enabled(LogLevel::Debug), "the outer level is back");
+            error!("outer");
+        });
+        assert_eq!(outer, ["[ERROR] ERROR video_date::logging::tests: outer"]);
+        assert!(!enabled(LogLevel::Error));
     }
 }

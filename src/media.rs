@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::livekit::MediaDeviceFailure;
+use crate::logging;
 
 /// Which devices to open; `None` is the browser's default, a device id pins one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,7 +105,7 @@ pub async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaDeviceFa
         }
         Err(err) => {
             let failure = MediaDeviceFailure::from_error_name(&error_name(&err));
-            tracing::warn!(failure = ?failure, "camera or microphone unavailable");
+            logging::warn!("camera or microphone unavailable failure={failure:?}");
             Err(failure)
         }
     }

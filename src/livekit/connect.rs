@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use super::error::ConnectError;
 use super::room::Room;
+use crate::logging;
 use crate::metrics::{self, Metric};
 use crate::token::{EndpointSource, TokenError, TokenSource};
 
@@ -41,7 +42,10 @@ pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str
         Err(FailureCause::Connect(err)) if err.is_auth() => err,
         Err(cause) => return Err(ConnectFailure { attempts: u8::from(matches!(cause, FailureCause::Connect(_))), cause }),
     };
-    tracing::warn!(kind = first_error.kind(), "the server refused the token; fetching a fresh one for the single retry");
+    logging::warn!(
+        "the server refused the token; fetching a fresh one for the single retry kind={}",
+        first_error.kind()
+    );
     metrics::record(Metric::AuthRetry);
     let fresh = source.fetch(true).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
     let fixed = TokenSource::Fixed(fresh);
@@ -55,7 +59,7 @@ pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str
 async fn attempt(room: &Room, source: &TokenSource, default_url: &str, number: u8) -> Result<(), FailureCause> {
     let issued = source.fetch(false).await?;
     let url = issued.server_url.as_deref().unwrap_or(default_url);
-    tracing::info!(attempt = number, url, "connecting to the video server");
+    logging::info!("connecting to the video server attempt={number} url={url}");
     metrics::record(Metric::ConnectAttempt);
     let started = js_sys::Date::now();
     let result = room.connect(url, &issued.token).await;
@@ -63,11 +67,11 @@ async fn attempt(room: &Room, source: &TokenSource, default_url: &str, number: u
     match &result {
         Ok(()) => {
             metrics::record(Metric::Connected { attempts: number });
-            tracing::info!(attempt = number, elapsed_ms, "connected");
+            logging::info!("connected attempt={number} elapsed_ms={elapsed_ms}");
         }
         Err(err) => {
             metrics::record(Metric::ConnectFailed { kind: err.kind() });
-            tracing::warn!(attempt = number, elapsed_ms, kind = err.kind(), "connect failed: {err}");
+            logging::warn!("connect failed: {err} attempt={number} elapsed_ms={elapsed_ms} kind={}", err.kind());
         }
     }
     result.map_err(FailureCause::from)

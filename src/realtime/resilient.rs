@@ -18,6 +18,7 @@ use super::listener::EventListener;
 use super::protocol::{JoinConfig, JoinPayload, PostgresChange, PostgresChangesBinding, Status, Vsn};
 use super::socket::{endpoint_url, Socket};
 use super::RealtimeOptions;
+use crate::logging;
 use crate::metrics::{self, Metric};
 use crate::token::Secret;
 
@@ -120,7 +121,7 @@ impl Resubscriber {
             Input::Channel { generation, signal } if self.phase == (Phase::Open { generation }) => match signal {
                 Signal::Subscribed => {
                     if self.status != RealtimeStatus::Subscribed {
-                        tracing::info!(generation, "realtime subscribed");
+                        logging::info!("realtime subscribed generation={generation}");
                         self.backoff.reset();
                         self.status = RealtimeStatus::Subscribed;
                     }
@@ -130,13 +131,13 @@ impl Resubscriber {
             },
             Input::Online | Input::Foreground | Input::RetryNow => match self.phase {
                 Phase::Waiting => {
-                    tracing::info!(cause = ?input, "realtime retrying now");
+                    logging::info!("realtime retrying now cause={input:?}");
                     let mut commands = vec![Command::CancelTimer];
                     commands.extend(self.open());
                     commands
                 }
                 Phase::GaveUp => {
-                    tracing::info!(cause = ?input, "realtime retrying after giving up");
+                    logging::info!("realtime retrying after giving up cause={input:?}");
                     self.backoff.reset();
                     self.open()
                 }
@@ -144,7 +145,7 @@ impl Resubscriber {
             },
             Input::DelayElapsed if self.phase == Phase::Waiting => self.open(),
             Input::Channel { generation, signal } => {
-                tracing::debug!(generation, ?signal, "stale realtime signal ignored");
+                logging::debug!("stale realtime signal ignored generation={generation} signal={signal:?}");
                 Vec::new()
             }
             Input::Start | Input::DelayElapsed => Vec::new(),
@@ -161,23 +162,28 @@ impl Resubscriber {
     fn fail(&mut self, generation: u64, signal: Signal) -> Vec<Command> {
         match &signal {
             Signal::ChannelError(reason) | Signal::SystemError(reason) => {
-                tracing::warn!(generation, reason = %reason, "realtime channel closed: {}", signal_name(&signal))
+                logging::warn!(
+                    "realtime channel closed: {} generation={generation} reason={reason}",
+                    signal_name(&signal)
+                )
             }
-            _ => tracing::warn!(generation, "realtime channel closed: {}", signal_name(&signal)),
+            _ => logging::warn!("realtime channel closed: {} generation={generation}", signal_name(&signal)),
         }
         let max_attempts = self.backoff.policy().max_attempts;
         match self.backoff.next_delay() {
             Some(delay) => {
                 let attempt = self.backoff.attempts();
                 let delay_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
-                tracing::info!(attempt, max_attempts, delay_ms, "realtime retry scheduled");
+                logging::info!(
+                    "realtime retry scheduled attempt={attempt} max_attempts={max_attempts} delay_ms={delay_ms}"
+                );
                 self.phase = Phase::Waiting;
                 self.status = RealtimeStatus::Retrying { attempt, max_attempts, delay_ms };
                 vec![Command::CloseChannel, Command::Schedule { delay }]
             }
             None => {
                 let attempts = self.backoff.attempts();
-                tracing::error!(attempts, "realtime gave up");
+                logging::error!("realtime gave up attempts={attempts}");
                 self.phase = Phase::GaveUp;
                 self.status = RealtimeStatus::GaveUp { attempts };
                 vec![Command::CloseChannel, Command::GiveUp]
@@ -271,7 +277,7 @@ impl Drop for ResilientChannel {
         let channel = shell.channel.borrow_mut().take();
         drop(channel);
         shell.socket.close();
-        tracing::info!(topic = %topic(&shell.options.borrow()), "realtime channel dropped");
+        logging::info!("realtime channel dropped topic={}", topic(&shell.options.borrow()));
     }
 }
 
@@ -383,7 +389,7 @@ impl Shell {
             },
             access_token: Some(options.access_token.clone()),
         };
-        tracing::info!(topic = %topic(&options), generation, "realtime subscribing");
+        logging::info!("realtime subscribing topic={} generation={generation}", topic(&options));
         let weak = Rc::downgrade(self);
         Channel::join(&self.socket, &topic(&options), payload, options.join_timeout, move |event| {
             let Some(shell) = weak.upgrade() else { return };
@@ -402,7 +408,7 @@ impl Shell {
                     Signal::SystemError(format!("{}: {}", system.extension, system.message))
                 }
                 ChannelEvent::System(system) => {
-                    tracing::debug!(extension = %system.extension, text = %system.message, "realtime system message");
+                    logging::debug!("realtime system message extension={} text={}", system.extension, system.message);
                     return;
                 }
                 ChannelEvent::Broadcast { .. } | ChannelEvent::PresenceState(_) | ChannelEvent::PresenceDiff { .. } => {

@@ -14,6 +14,7 @@ use web_sys::WebSocket;
 
 use super::listener::EventListener;
 use super::protocol::{self, Envelope, JoinPayload, Message, Status, Vsn};
+use crate::logging;
 
 /// What a channel hears from the socket.
 pub(crate) enum SocketEvent<'a> {
@@ -156,7 +157,7 @@ impl Socket {
     /// Closes the connection now (code 1000); a later join opens a new one.
     pub(crate) fn close(&self) {
         if self.0.connection.borrow_mut().take().is_some() {
-            tracing::debug!("realtime socket closed by the client");
+            logging::debug!("realtime socket closed by the client");
             self.0.end_joins("socket closed by the client".to_owned());
         }
     }
@@ -177,7 +178,7 @@ impl Inner {
             Ok(ws) => ws,
             Err(_) => {
                 // Only a malformed URL or a blocked port gets here; the join times out and the backoff retries.
-                tracing::error!(url = %self.url, "the realtime socket could not be created");
+                logging::error!("the realtime socket could not be created url={}", self.url);
                 return;
             }
         };
@@ -202,7 +203,7 @@ impl Inner {
                 }),
             ),
         ];
-        tracing::debug!(url = %self.url, "realtime socket connecting");
+        logging::debug!("realtime socket connecting url={}", self.url);
         *self.connection.borrow_mut() = Some(Connection {
             ws,
             open: false,
@@ -239,7 +240,7 @@ impl Inner {
                 inner.heartbeat();
             }
         }));
-        tracing::debug!("realtime socket open");
+        logging::debug!("realtime socket open");
     }
 
     /// A heartbeat still unanswered at the next tick means the connection is dead even if the browser has not
@@ -257,7 +258,7 @@ impl Inner {
             }
         };
         if timed_out {
-            tracing::warn!("realtime heartbeat timed out, closing the socket");
+            logging::warn!("realtime heartbeat timed out, closing the socket");
             self.connection.borrow_mut().take();
             self.end_joins("heartbeat timeout".to_owned());
         } else {
@@ -274,7 +275,7 @@ impl Inner {
         let envelope = match protocol::decode(self.vsn, text) {
             Ok(envelope) => envelope,
             Err(err) => {
-                tracing::debug!("realtime frame dropped: {err}");
+                logging::debug!("realtime frame dropped: {err}");
                 return;
             }
         };
@@ -301,7 +302,7 @@ impl Inner {
             .map(|member| member.handler.clone())
             .collect();
         if handlers.is_empty() {
-            tracing::debug!(topic = %envelope.topic, "realtime frame for no current join dropped");
+            logging::debug!("realtime frame for no current join dropped topic={}", envelope.topic);
         }
         // No borrow is held while handlers run: they may unregister or join.
         for handler in handlers {
@@ -311,7 +312,7 @@ impl Inner {
 
     fn on_close(&self, reason: String) {
         if self.connection.borrow_mut().take().is_some() {
-            tracing::info!(reason = %reason, "realtime socket closed");
+            logging::info!("realtime socket closed reason={reason}");
             self.end_joins(reason);
         }
     }

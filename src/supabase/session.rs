@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::expiry;
 use crate::json;
 use crate::json::{FieldError, Fields, Json};
+use crate::logging;
 use crate::token::Secret;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,7 +135,7 @@ async fn grant(config: &Config, grant_type: &str, body: &Json) -> Result<Session
     let text = response.text().await.map_err(|err| SessionError::Network(err.to_string()))?;
     let session = Session::parse(&text)?;
     save(config, &session);
-    tracing::info!(user = %session.user_id, grant_type, "signed in");
+    logging::info!("signed in user={} grant_type={grant_type}", session.user_id);
     Ok(session)
 }
 

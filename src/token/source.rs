@@ -7,11 +7,12 @@ use std::time::Duration;
 use gloo_timers::callback::Timeout;
 
 use super::claims::Expectations;
-use crate::expiry;
-use crate::metrics::{self, Metric};
 use super::error::TokenError;
 use super::redact::{sanitize_excerpt, Secret};
 use super::response::{validate_response, IssuedToken};
+use crate::expiry;
+use crate::logging;
+use crate::metrics::{self, Metric};
 
 /// The two kinds of token source the connect routine uses.
 pub enum TokenSource {
@@ -80,7 +81,7 @@ impl EndpointSource {
     pub async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
         if !force {
             if let Some(cached) = self.fresh_cached() {
-                tracing::debug!(expires_at = cached.token.expires_at(), "token reused from cache");
+                logging::debug!("token reused from cache expires_at={}", cached.token.expires_at());
                 return Ok(cached);
             }
         }
@@ -92,12 +93,20 @@ impl EndpointSource {
         match &result {
             Ok(issued) => {
                 metrics::record(Metric::TokenFetched { latency_ms: elapsed_ms });
-                tracing::info!(room = %options.expected.room, force, elapsed_ms, expires_at = issued.token.expires_at(), "token fetched");
+                logging::info!(
+                    "token fetched room={} force={force} elapsed_ms={elapsed_ms} expires_at={}",
+                    options.expected.room,
+                    issued.token.expires_at()
+                );
                 *self.cache.borrow_mut() = Some(issued.clone());
             }
             Err(err) => {
                 metrics::record(Metric::TokenFailed { kind: err.kind() });
-                tracing::warn!(room = %options.expected.room, force, elapsed_ms, kind = err.kind(), "token fetch failed: {err}");
+                logging::warn!(
+                    "token fetch failed: {err} room={} force={force} elapsed_ms={elapsed_ms} kind={}",
+                    options.expected.room,
+                    err.kind()
+                );
                 self.cache.borrow_mut().take();
             }
         }

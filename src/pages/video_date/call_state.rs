@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent, TrackKind};
+use crate::logging;
 use crate::metrics::{self, Metric};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +88,7 @@ impl CallSignals {
                 self.phase.try_set(CallPhase::Reconnecting);
             }
             RoomEvent::Disconnected(reason) => {
-                tracing::info!(reason = ?reason, "disconnected");
+                logging::info!("disconnected reason={reason:?}");
                 metrics::record(Metric::Disconnected { reason: format!("{reason:?}") });
                 self.phase.try_set(CallPhase::Disconnected(*reason));
             }
@@ -113,7 +114,7 @@ impl CallSignals {
                 self.audio_blocked.try_set(!playing);
             }
             RoomEvent::MediaDevicesError(failure) => {
-                tracing::warn!(failure = ?failure, "media device error in the call");
+                logging::warn!("media device error in the call failure={failure:?}");
                 metrics::record(Metric::MediaFailure { kind: failure.kind() });
                 self.device_problem.try_set(Some(failure.to_string()));
             }

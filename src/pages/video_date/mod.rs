@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::livekit::{
     connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind,
 };
+use crate::logging;
 use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
 use crate::supabase::rest::{self, DateError};
@@ -271,7 +272,7 @@ fn follow_date(
         options,
         move |change| match VideoDate::from_json(&change.record) {
             Ok(updated) => on_row(updated),
-            Err(err) => tracing::warn!("a date update could not be read: {err}"),
+            Err(err) => logging::warn!("a date update could not be read: {err}"),
         },
         move |new_status| {
             status.try_set(new_status);
@@ -327,7 +328,7 @@ async fn join_call(
     signals.phase.set(CallPhase::Connecting);
     match connect(&room, &source, &config.livekit_url).await {
         Ok(connected) => {
-            tracing::info!(attempts = connected.attempts, "joined the date's room");
+            logging::info!("joined the date's room attempts={}", connected.attempts);
             metrics::record(Metric::JoinToConnected { ms: metrics::elapsed_ms(signals.joined_at.get_value()) });
             signals.phase.set(CallPhase::Connected);
             let partner_here = room.remote_identities().contains(&partner_id);
@@ -343,7 +344,7 @@ async fn join_call(
                 }
                 cause => cause.to_string(),
             };
-            tracing::warn!(attempts = failure.attempts, "could not join: {message}");
+            logging::warn!("could not join: {message} attempts={}", failure.attempts);
             announce.set(message.clone());
             signals.phase.set(CallPhase::Failed(message));
         }
@@ -414,7 +415,7 @@ fn schedule_session_refresh(
                         schedule_session_refresh(config, fresh, session, call, resources);
                     }
                 }
-                Err(err) => tracing::warn!("session refresh failed: {err}"),
+                Err(err) => logging::warn!("session refresh failed: {err}"),
             }
         });
     });
