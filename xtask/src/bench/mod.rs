@@ -9,7 +9,7 @@ mod transfer;
 
 use std::path::Path;
 
-use crate::build::{build_app, build_devserver, Profile};
+use crate::build::{build_app, build_devserver, Profile, SHIPPED_WASM};
 use crate::process::{output_of, step_error, StepError};
 use crate::{paths, setup};
 
@@ -44,10 +44,12 @@ fn machine_header() -> String {
     let cpus = std::thread::available_parallelism().map_or_else(|_| "unknown".into(), |n| n.to_string());
     format!(
         "# Benchmarks\n\n\
-         Written by `cargo xtask bench` on {date} UTC; machine `{uname}`, {cpus} CPUs, `{rustc}`.\n\
+         Written by `cargo xtask bench` on {date} UTC; machine `{uname}`, {cpus} CPUs, `{rustc}` \
+         (the release wasm: `{release_rustc}`).\n\
          Sizes are in KB of 1,000 bytes; gzip is `gzip -9`.\n",
         date = ask("date", &["-u", "+%Y-%m-%d %H:%M"]),
         uname = ask("uname", &["-srm"]),
         rustc = ask("rustc", &["--version"]),
+        release_rustc = ask("rustup", &["run", SHIPPED_WASM.toolchain, "rustc", "--version"]),
     )
 }
