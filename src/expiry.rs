@@ -4,18 +4,14 @@
 pub const MIN_REFRESH_DELAY_SECS: i64 = 5;
 
 /// Seconds from `now` until a credential expiring at `expires_at` should be replaced: `margin` before it
-/// expires, or, when less than `margin` is left (a short-lived credential), halfway through what is left.
-/// Without that second rule a credential that lives less than the margin would be refetched back to back,
-/// each fresh one already due. An expired one is due now.
+/// expires, or, when less than `margin` is left (a short-lived credential), halfway through what is left;
+/// never sooner than [`MIN_REFRESH_DELAY_SECS`]. Without the second rule a credential living less than the
+/// margin would be refetched back to back, each fresh one already due; without the floor so would one that
+/// looks expired on arrival (a local clock running fast) or one just past the margin.
 pub fn refresh_delay_secs(expires_at: i64, margin: i64, now: i64) -> i64 {
     let left = expires_at - now;
-    if left <= 0 {
-        0
-    } else if left > margin {
-        left - margin
-    } else {
-        (left / 2).max(MIN_REFRESH_DELAY_SECS.min(left))
-    }
+    let delay = if left > margin { left - margin } else { left / 2 };
+    delay.max(MIN_REFRESH_DELAY_SECS)
 }
 
 #[cfg(test)]
@@ -25,20 +21,19 @@ mod tests {
     #[test]
     fn a_long_lived_credential_is_refreshed_the_margin_before_it_expires() {
         assert_eq!(refresh_delay_secs(1_000 + 6 * 3600, 120, 1_000), 6 * 3600 - 120);
-        assert_eq!(refresh_delay_secs(1_121, 120, 1_000), 1);
+        assert_eq!(refresh_delay_secs(1_130, 120, 1_000), 10);
     }
 
     #[test]
     fn a_credential_shorter_than_the_margin_is_refreshed_halfway_not_at_once() {
         assert_eq!(refresh_delay_secs(1_060, 120, 1_000), 30);
         assert_eq!(refresh_delay_secs(1_120, 120, 1_000), 60);
-        assert_eq!(refresh_delay_secs(1_008, 120, 1_000), MIN_REFRESH_DELAY_SECS);
     }
 
     #[test]
-    fn the_floor_never_outlives_the_credential() {
-        assert_eq!(refresh_delay_secs(1_003, 120, 1_000), 3);
-        assert_eq!(refresh_delay_secs(1_000, 120, 1_000), 0);
-        assert_eq!(refresh_delay_secs(900, 120, 1_000), 0);
+    fn nothing_is_refreshed_sooner_than_the_floor() {
+        for expires_at in [1_121, 1_008, 1_003, 1_000, 900, -5_000] {
+            assert_eq!(refresh_delay_secs(expires_at, 120, 1_000), MIN_REFRESH_DELAY_SECS, "expires at {expires_at}");
+        }
     }
 }

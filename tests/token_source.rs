@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::devserver::{self, Session, ALICE, CAROL, DATE_ROOM, LIVEKIT};
 use common::log_capture;
+use video_date::expiry::MIN_REFRESH_DELAY_SECS;
 use video_date::json;
 use video_date::token::{EndpointSource, EndpointSourceOptions, Expectations, Secret, TokenError};
 use wasm_bindgen_test::*;
@@ -111,8 +112,8 @@ async fn a_forced_fetch_after_a_failure_gets_a_fresh_token() {
 async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropped() {
     let (session, _) = alice_source().await;
     let mut options = devserver::token_options(&session, DATE_ROOM);
-    // A margin two seconds short of a token's whole life makes every token due a second or two after it is
-    // issued (expiry times are whole seconds, so one second of headroom could round to none).
+    // A margin two seconds short of a token's whole life makes every token due at once; the policy's floor
+    // (`expiry::MIN_REFRESH_DELAY_SECS`) then sets the cadence.
     let now = || (js_sys::Date::now() / 1000.0) as i64;
     let lifetime = EndpointSource::new(options.clone()).fetch(false).await.unwrap().token.expires_at() - now();
     options.refresh_margin = Duration::from_secs(u64::try_from(lifetime - 2).unwrap());
@@ -120,7 +121,7 @@ async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropp
     source.fetch(false).await.unwrap();
     let refresher = source.keep_fresh();
     assert!(refresher.is_scheduled());
-    for _ in 0..500 {
+    for _ in 0..800 {
         if source.requests() >= 2 {
             break;
         }
@@ -132,7 +133,7 @@ async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropp
     gloo_timers::future::sleep(Duration::from_millis(300)).await;
     let after_drop = source.requests();
     // Longer than the refresh cadence, so a timer the drop failed to cancel would have fired.
-    gloo_timers::future::sleep(Duration::from_millis(3000)).await;
+    gloo_timers::future::sleep(Duration::from_secs(MIN_REFRESH_DELAY_SECS as u64 + 1)).await;
     assert_eq!(source.requests(), after_drop, "no refresh after the handle was dropped");
 }
 
