@@ -55,10 +55,10 @@ async fn a_hundred_mounts_and_unmounts_leave_nothing_running() {
         if CHECKPOINTS.contains(&cycle) {
             let held = check_nothing_left(cycle).await;
             // Once every state has been visited, lazily created statics exist; from then on the JS objects the
-            // wasm holds must not grow with the number of cycles.
+            // wasm holds must not grow with the number of cycles (between checkpoints 10 and 100).
             if cycle >= STATES.len() {
                 let baseline = *held_after_first_round.get_or_insert(held);
-                assert_eq!(held, baseline, "JS objects held by the wasm after {cycle} cycles");
+                assert!(held <= baseline, "JS objects held by the wasm grew to {held} after {cycle} cycles");
             }
         }
     }
@@ -77,6 +77,7 @@ async fn check_nothing_left(cycles: usize) -> u32 {
         gloo_timers::future::sleep(Duration::from_millis(100)).await;
     }
     let [tracks, sockets, peers, intervals] = counts;
+    // Read once the disconnects above have settled: the tasks they ran hold JS values until they finish.
     let held = wasm_bindgen::externref_heap_live_count();
     wasm_bindgen_test::console_log!(
         "leak\t{cycles}\t{}\t{}\t{held}\t{tracks}\t{sockets}\t{peers}\t{intervals}\t{}",
