@@ -113,8 +113,20 @@ pub fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSigna
                 </button>
             </div>
             <div class="pickers">
-                <DevicePicker label="Camera" devices=cameras on_pick=Callback::new(move |id| pick(true, id))/>
-                <DevicePicker label="Microphone" devices=microphones on_pick=Callback::new(move |id| pick(false, id))/>
+                <DevicePicker
+                    label="Camera"
+                    devices=cameras
+                    choice
+                    camera=true
+                    on_pick=Callback::new(move |id| pick(true, id))
+                />
+                <DevicePicker
+                    label="Microphone"
+                    devices=microphones
+                    choice
+                    camera=false
+                    on_pick=Callback::new(move |id| pick(false, id))
+                />
             </div>
             <button type="button" class="primary" disabled=move || state.get() != PreviewState::Ready on:click=join>
                 "Join the date"
@@ -124,15 +136,33 @@ pub fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSigna
 }
 
 #[component]
-fn DevicePicker(label: &'static str, devices: RwSignal<Vec<Device>>, on_pick: Callback<String>) -> impl IntoView {
+/// Picks the camera (`camera`) or the microphone in `choice`.
+fn DevicePicker(
+    label: &'static str,
+    devices: RwSignal<Vec<Device>>,
+    choice: RwSignal<MediaChoice>,
+    camera: bool,
+    on_pick: Callback<String>,
+) -> impl IntoView {
     view! {
         <label class="picker">
             {label}
             <select on:change=move |ev| on_pick.run(event_target_value(&ev))>
                 <option value="">"Default"</option>
                 // Rebuilt by position rather than keyed (`<For>`): a handful of options, and keyed diffing costs
-                // about 2 KB of wasm.
-                {move || devices.get().into_iter().map(|device| view! { <option value=device.id>{device.label}</option> }).collect_view()}
+                // about 2 KB of wasm. Each option says whether it is the chosen one, so a device plugged in or
+                // out (the list shifts) never shows someone else's device as chosen.
+                {move || {
+                    let chosen = choice.with(|c| if camera { c.camera.clone() } else { c.microphone.clone() });
+                    devices
+                        .get()
+                        .into_iter()
+                        .map(|device| {
+                            let is_chosen = chosen.as_deref() == Some(device.id.as_str());
+                            view! { <option value=device.id prop:selected=is_chosen>{device.label}</option> }
+                        })
+                        .collect_view()
+                }}
             </select>
         </label>
     }
