@@ -109,6 +109,18 @@ async fn a_forced_fetch_after_a_failure_gets_a_fresh_token() {
 }
 
 #[wasm_bindgen_test]
+async fn a_token_living_less_than_the_margin_is_reused_until_its_refresh_is_due() {
+    let (session, _) = alice_source().await;
+    let mut options = devserver::token_options(&session, DATE_ROOM);
+    // Longer than the devserver's 6 h tokens: the policy refreshes them halfway through, hours from now.
+    options.refresh_margin = Duration::from_secs(7 * 3600);
+    let source = EndpointSource::new(options);
+    source.fetch(false).await.unwrap();
+    source.fetch(false).await.unwrap();
+    assert_eq!(source.requests(), 1, "the second fetch reused the cached token");
+}
+
+#[wasm_bindgen_test]
 async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropped() {
     let (session, _) = alice_source().await;
     let mut options = devserver::token_options(&session, DATE_ROOM);

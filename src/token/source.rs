@@ -40,7 +40,8 @@ pub struct EndpointSourceOptions {
     pub access_token: Secret,
     /// The request is aborted after this long.
     pub timeout: Duration,
-    /// A cached token is reused until this long before it expires, and refreshed then.
+    /// A cached token is reused until this long before it expires, and refreshed then (a token living less than
+    /// this: halfway through its life; see [`expiry`]).
     pub refresh_margin: Duration,
 }
 
@@ -58,8 +59,17 @@ impl EndpointSourceOptions {
 
 pub struct EndpointSource {
     options: RefCell<EndpointSourceOptions>,
-    cache: RefCell<Option<IssuedToken>>,
+    cache: RefCell<Option<Cached>>,
     requests: Cell<u32>,
+}
+
+/// A token and when it goes stale: when the refresh policy ([`expiry`]) says to replace it, counted from when
+/// it arrived. Reuse and proactive refresh read the same instant, so a token is never reused after its
+/// refresh was due, nor refetched before.
+#[derive(Clone)]
+struct Cached {
+    issued: IssuedToken,
+    stale_at: i64,
 }
 
 impl EndpointSource {
@@ -98,7 +108,10 @@ impl EndpointSource {
                     options.expected.room,
                     issued.token.expires_at()
                 );
-                *self.cache.borrow_mut() = Some(issued.clone());
+                let now = now_secs();
+                let margin = options.refresh_margin.as_secs() as i64;
+                let stale_at = now + expiry::refresh_delay_secs(issued.token.expires_at(), margin, now);
+                *self.cache.borrow_mut() = Some(Cached { issued: issued.clone(), stale_at });
             }
             Err(err) => {
                 metrics::record(Metric::TokenFailed { kind: err.kind() });
@@ -114,11 +127,11 @@ impl EndpointSource {
     }
 
     fn fresh_cached(&self) -> Option<IssuedToken> {
-        let margin = self.options.borrow().refresh_margin.as_secs() as i64;
-        self.cache.borrow().clone().filter(|cached| cached.token.expires_at() - margin > now_secs())
+        let cache = self.cache.borrow();
+        cache.as_ref().filter(|cached| now_secs() < cached.stale_at).map(|cached| cached.issued.clone())
     }
 
-    /// Keeps the cached token fresh: replaces it `refresh_margin` before it expires, for as long as the
+    /// Keeps the cached token fresh: replaces it when it goes stale (see `Cached`), for as long as the
     /// returned handle lives. Dropping the handle cancels the timer.
     pub fn keep_fresh(self: &Rc<Self>) -> RefreshHandle {
         let handle = RefreshHandle { timer: Rc::new(RefCell::new(None)) };
@@ -150,14 +163,13 @@ const REFRESH_RETRY: Duration = Duration::from_secs(30);
 
 fn schedule_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Timeout>>>) {
     let Some(strong_source) = source.upgrade() else { return };
-    let Some(cached) = strong_source.cache.borrow().clone() else {
+    let Some(stale_at) = strong_source.cache.borrow().as_ref().map(|cached| cached.stale_at) else {
         if let Some(slot) = slot.upgrade() {
             slot.borrow_mut().take();
         }
         return;
     };
-    let margin = strong_source.options.borrow().refresh_margin.as_secs() as i64;
-    let due_in = expiry::refresh_delay_secs(cached.token.expires_at(), margin, now_secs());
+    let due_in = (stale_at - now_secs()).max(0);
     drop(strong_source);
     arm_refresh(source, slot, u32::try_from(due_in.saturating_mul(1000)).unwrap_or(u32::MAX));
 }
