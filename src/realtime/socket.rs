@@ -36,6 +36,11 @@ pub fn endpoint_url(supabase_url: &str, anon_key: &str, vsn: Vsn) -> String {
     format!("{base}/realtime/v1/websocket?apikey={}&vsn={}", query_escape(anon_key), vsn.as_str())
 }
 
+/// The socket URL as it may be logged: without its query, which carries the project's API key (a JWT).
+fn without_query(url: &str) -> &str {
+    url.split_once('?').map_or(url, |(base, _)| base)
+}
+
 /// Percent-encodes everything outside the URL-safe set (anon keys are JWTs or `sb_…` keys, but need not be).
 fn query_escape(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
@@ -178,7 +183,7 @@ impl Inner {
             Ok(ws) => ws,
             Err(_) => {
                 // Only a malformed URL or a blocked port gets here; the join times out and the backoff retries.
-                logging::error!("the realtime socket could not be created url={}", self.url);
+                logging::error!("the realtime socket could not be created url={}", without_query(&self.url));
                 return;
             }
         };
@@ -203,7 +208,7 @@ impl Inner {
                 }),
             ),
         ];
-        logging::debug!("realtime socket connecting url={}", self.url);
+        logging::debug!("realtime socket connecting url={}", without_query(&self.url));
         *self.connection.borrow_mut() = Some(Connection {
             ws,
             open: false,
@@ -348,6 +353,13 @@ fn with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_logged_url_leaves_out_the_api_key() {
+        let url = endpoint_url("https://x.supabase.co", "eyJ.a-b_c.d", Vsn::V2);
+        assert_eq!(without_query(&url), "wss://x.supabase.co/realtime/v1/websocket");
+        assert_eq!(without_query("ws://host/path"), "ws://host/path");
+    }
 
     #[test]
     fn the_socket_url_follows_the_project_url() {
