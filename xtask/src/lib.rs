@@ -6,5 +6,6 @@ pub mod bench;
 pub mod build;
 pub mod paths;
 pub mod process;
+pub mod scratch;
 pub mod setup;
 pub mod stack;

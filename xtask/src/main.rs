@@ -7,6 +7,7 @@ use std::time::Instant;
 use xtask::build::{build_app, build_devserver, Profile};
 use xtask::paths;
 use xtask::process::{command, describe, step_error, StepError};
+use xtask::scratch::{self, RunScratch};
 use xtask::stack::{Stack, StackOptions, DEV_PORTS, TEST_PORTS};
 use xtask::{bench, setup};
 
@@ -19,17 +20,19 @@ const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
-    let result = match task.as_str() {
-        "setup" => setup::run_all(),
-        "dev" => dev(),
-        "test" => test(),
-        "build-release" => setup::run_all().and_then(|()| build_app(Profile::Release)),
-        "bench" => bench::run(),
+    let run: fn() -> Result<(), StepError> = match task.as_str() {
+        "setup" => setup::run_all,
+        "dev" => dev,
+        "test" => test,
+        "build-release" => || setup::run_all().and_then(|()| build_app(Profile::Release)),
+        "bench" => bench::run,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
+    scratch::prune_stale_target_dirs();
+    let result = RunScratch::enter().and_then(|_scratch| run());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
