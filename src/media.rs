@@ -105,7 +105,7 @@ pub async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaDeviceFa
         }
         Err(err) => {
             let failure = MediaDeviceFailure::from_error_name(&error_name(&err));
-            logging::warn!("camera or microphone unavailable failure={failure:?}");
+            logging::warn!("camera or microphone unavailable failure={}", failure.kind());
             Err(failure)
         }
     }
@@ -148,12 +148,14 @@ pub async fn list_devices() -> (Vec<Device>, Vec<Device>) {
         let numbered = |n: usize, what: &str| format!("{what} {}", n + 1);
         match info.kind() {
             web_sys::MediaDeviceKind::Videoinput => {
-                let label = Some(info.label()).filter(|l| !l.is_empty()).unwrap_or_else(|| numbered(cameras.len(), "Camera"));
+                let label =
+                    Some(info.label()).filter(|l| !l.is_empty()).unwrap_or_else(|| numbered(cameras.len(), "Camera"));
                 cameras.push(Device { id: info.device_id(), label });
             }
             web_sys::MediaDeviceKind::Audioinput => {
-                let label =
-                    Some(info.label()).filter(|l| !l.is_empty()).unwrap_or_else(|| numbered(microphones.len(), "Microphone"));
+                let label = Some(info.label())
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| numbered(microphones.len(), "Microphone"));
                 microphones.push(Device { id: info.device_id(), label });
             }
             _ => {}

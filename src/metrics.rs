@@ -25,7 +25,7 @@ pub enum Metric {
     JoinToFirstFrame { ms: u32 },
     Reconnecting,
     Reconnected { ms: u32 },
-    Disconnected { reason: String },
+    Disconnected { reason: &'static str },
     MediaFailure { kind: &'static str },
     RealtimeSubscribed,
     RealtimeResubscribe,
@@ -72,7 +72,7 @@ impl Metrics {
             }
             Metric::Reconnecting => self.reconnects += 1,
             Metric::Reconnected { ms } => self.reconnect_durations_ms.push(ms),
-            Metric::Disconnected { reason } => self.disconnect_reasons.add(&reason),
+            Metric::Disconnected { reason } => self.disconnect_reasons.add(reason),
             Metric::MediaFailure { kind } => self.media_failures.add(kind),
             Metric::RealtimeSubscribed => self.realtime_subscriptions += 1,
             Metric::RealtimeResubscribe => self.realtime_resubscriptions += 1,

@@ -161,7 +161,7 @@ async fn the_panel_shows_the_counters_live_and_its_timer_goes_with_it() {
     devserver::clear_faults().await;
     let source = devserver::token_source(&devserver::sign_in(ALICE).await);
     let host = common::host();
-    let phase = RwSignal::new(String::from("Connecting"));
+    let phase = RwSignal::new(String::from("connecting"));
     let realtime = RwSignal::new(RealtimeStatus::Subscribed);
     let local_quality = RwSignal::new(ConnectionQuality::Excellent);
     let partner_quality = RwSignal::new(ConnectionQuality::Unknown);
@@ -175,8 +175,8 @@ async fn the_panel_shows_the_counters_live_and_its_timer_goes_with_it() {
     let attempts = metrics::snapshot().connect_attempts;
     assert!(text().contains(&format!("\"connect_attempts\": {attempts}")), "{}", text());
     for shown in [
-        "\"phase\": \"Connecting\"",
-        "\"realtime\": \"Subscribed\"",
+        "\"phase\": \"connecting\"",
+        "\"realtime\": \"subscribed\"",
         "\"local_quality\": \"excellent\"",
         "\"partner_quality\": \"unknown\"",
     ] {
@@ -188,8 +188,8 @@ async fn the_panel_shows_the_counters_live_and_its_timer_goes_with_it() {
     connect(&room, &source, LIVEKIT).await.expect("connects");
     let expected = format!("\"connect_attempts\": {}", attempts + 1);
     wait_until("the new count in the panel", Duration::from_millis(2500), || text().contains(&expected)).await;
-    phase.set("Connected".into());
-    wait_until("the new phase in the panel", SHORT, || text().contains("\"phase\": \"Connected\"")).await;
+    phase.set("connected".into());
+    wait_until("the new phase in the panel", SHORT, || text().contains("\"phase\": \"connected\"")).await;
     room.disconnect().await;
 
     let intervals_mounted = active_intervals();
@@ -208,7 +208,7 @@ async fn ctrl_shift_d_toggles_the_panel_on_the_page_and_debug_1_opens_it() {
     assert!(page.host.query_selector(".diagnostics").unwrap().is_none(), "closed by default");
     press_ctrl_shift_d();
     common::wait_for(&page.host, ".diagnostics pre", SHORT).await;
-    page.wait_for_text("\"realtime\": \"Subscribed\"", SHORT).await;
+    page.wait_for_text("\"realtime\": \"subscribed\"", SHORT).await;
     press_ctrl_shift_d();
     wait_until("the panel to close", SHORT, || page.host.query_selector(".diagnostics").unwrap().is_none()).await;
     page.unmount();

@@ -47,7 +47,7 @@ pub fn Diagnostics(
         tick.track();
         let shown = json!({
             "phase": phase.get(),
-            "realtime": format!("{:?}", realtime.get()),
+            "realtime": realtime.get().to_string(),
             "local_quality": local_quality.get().label(),
             "partner_quality": partner_quality.get().label(),
             "metrics": metrics::snapshot().to_json(),

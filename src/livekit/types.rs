@@ -105,6 +105,29 @@ impl DisconnectReason {
             .unwrap_or(Self::Unknown)
     }
 
+    /// The protocol's name, for logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::ClientInitiated => "client_initiated",
+            Self::DuplicateIdentity => "duplicate_identity",
+            Self::ServerShutdown => "server_shutdown",
+            Self::ParticipantRemoved => "participant_removed",
+            Self::RoomDeleted => "room_deleted",
+            Self::StateMismatch => "state_mismatch",
+            Self::JoinFailure => "join_failure",
+            Self::Migration => "migration",
+            Self::SignalClose => "signal_close",
+            Self::RoomClosed => "room_closed",
+            Self::UserUnavailable => "user_unavailable",
+            Self::UserRejected => "user_rejected",
+            Self::SipTrunkFailure => "sip_trunk_failure",
+            Self::ConnectionTimeout => "connection_timeout",
+            Self::MediaFailure => "media_failure",
+            Self::AgentError => "agent_error",
+        }
+    }
+
     /// What the person reads when the call ends this way.
     pub fn sentence(self) -> &'static str {
         match self {
@@ -116,7 +139,9 @@ impl DisconnectReason {
             Self::JoinFailure | Self::SignalClose | Self::ConnectionTimeout | Self::StateMismatch => {
                 "The connection to the video server was lost. Check your connection, then rejoin."
             }
-            Self::MediaFailure => "Audio and video could not get through your network. Try another network, then rejoin.",
+            Self::MediaFailure => {
+                "Audio and video could not get through your network. Try another network, then rejoin."
+            }
             Self::UserRejected | Self::UserUnavailable | Self::SipTrunkFailure | Self::AgentError | Self::Unknown => {
                 "The call was disconnected. Rejoin to continue your date."
             }
@@ -170,6 +195,15 @@ mod tests {
             assert_eq!(DisconnectReason::from_sdk(unknown), DisconnectReason::Unknown);
         }
         assert!(DisconnectReason::DuplicateIdentity.sentence().contains("another tab"));
+    }
+
+    #[test]
+    fn each_disconnect_reason_has_its_own_name() {
+        let mut names: Vec<_> = (0..17).map(|n| DisconnectReason::from_sdk(Some(f64::from(n))).name()).collect();
+        assert_eq!(names[3], "server_shutdown");
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 17);
     }
 
     #[test]

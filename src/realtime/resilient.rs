@@ -39,6 +39,20 @@ pub enum RealtimeStatus {
     },
 }
 
+/// How the diagnostics panel shows it.
+impl std::fmt::Display for RealtimeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Connecting => f.write_str("connecting"),
+            Self::Subscribed => f.write_str("subscribed"),
+            Self::Retrying { attempt, max_attempts, delay_ms } => {
+                write!(f, "retrying: attempt {attempt} of {max_attempts} in {delay_ms} ms")
+            }
+            Self::GaveUp { attempts } => write!(f, "gave up after {attempts} attempts"),
+        }
+    }
+}
+
 /// What one channel instance reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
@@ -65,6 +79,20 @@ pub enum Input {
     RetryNow,
     /// The scheduled delay is over.
     DelayElapsed,
+}
+
+impl Input {
+    /// For logs.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Channel { .. } => "channel",
+            Self::Online => "online",
+            Self::Foreground => "foreground",
+            Self::RetryNow => "retry_now",
+            Self::DelayElapsed => "delay_elapsed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,13 +159,13 @@ impl Resubscriber {
             },
             Input::Online | Input::Foreground | Input::RetryNow => match self.phase {
                 Phase::Waiting => {
-                    logging::info!("realtime retrying now cause={input:?}");
+                    logging::info!("realtime retrying now cause={}", input.name());
                     let mut commands = vec![Command::CancelTimer];
                     commands.extend(self.open());
                     commands
                 }
                 Phase::GaveUp => {
-                    logging::info!("realtime retrying after giving up cause={input:?}");
+                    logging::info!("realtime retrying after giving up cause={}", input.name());
                     self.backoff.reset();
                     self.open()
                 }
@@ -145,7 +173,10 @@ impl Resubscriber {
             },
             Input::DelayElapsed if self.phase == Phase::Waiting => self.open(),
             Input::Channel { generation, signal } => {
-                logging::debug!("stale realtime signal ignored generation={generation} signal={signal:?}");
+                logging::debug!(
+                    "stale realtime signal ignored generation={generation} signal={}",
+                    signal_name(&signal)
+                );
                 Vec::new()
             }
             Input::Start | Input::DelayElapsed => Vec::new(),
@@ -510,6 +541,14 @@ mod tests {
             Signal::TimedOut,
             Signal::SystemError("postgres_changes: Unable to subscribe".into()),
         ]
+    }
+
+    #[test]
+    fn the_status_reads_as_words() {
+        let retrying = RealtimeStatus::Retrying { attempt: 2, max_attempts: 5, delay_ms: 1200 };
+        assert_eq!(retrying.to_string(), "retrying: attempt 2 of 5 in 1200 ms");
+        assert_eq!(RealtimeStatus::GaveUp { attempts: 5 }.to_string(), "gave up after 5 attempts");
+        assert_eq!(RealtimeStatus::Subscribed.to_string(), "subscribed");
     }
 
     #[test]

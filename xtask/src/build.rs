@@ -11,24 +11,35 @@ pub struct WasmToolchain {
     /// A rustup toolchain name.
     pub toolchain: &'static str,
     pub rustflags: &'static str,
-    /// Rebuild std (nightly only) so it gets the same flags as our code.
-    pub build_std: bool,
+    pub std: StdBuild,
+}
+
+#[derive(Clone, Copy)]
+pub enum StdBuild {
+    /// rustup's prebuilt std.
+    Prebuilt,
+    /// std rebuilt (nightly only) so it gets the same flags as our code, with std's default features or these.
+    Rebuilt { features: Option<&'static str> },
 }
 
 /// What ships: a pinned nightly, because only nightly can rebuild std with `panic=immediate-abort`, which
-/// drops the panic-message formatting std and every crate carry; `erase_components` makes Leptos box views
-/// instead of monomorphizing each one. Both measured in BENCHMARKS.md. Dev, tests and clippy stay on stable.
+/// drops the panic-message formatting std and every crate carry, and with `optimize_for_size`, std's smaller
+/// algorithms; `erase_components` makes Leptos box views instead of monomorphizing each one. All measured in
+/// BENCHMARKS.md. Dev, tests and clippy stay on stable.
 pub const SHIPPED_WASM: WasmToolchain = WasmToolchain {
     toolchain: "nightly-2026-05-20",
     rustflags: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg erase_components",
-    build_std: true,
+    std: StdBuild::Rebuilt { features: Some("optimize_for_size") },
 };
 
 impl WasmToolchain {
     pub fn apply<'c>(&self, cargo: &'c mut Command) -> &'c mut Command {
         cargo.env("RUSTUP_TOOLCHAIN", self.toolchain).env("RUSTFLAGS", self.rustflags);
-        if self.build_std {
+        if let StdBuild::Rebuilt { features } = self.std {
             cargo.env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+            if let Some(features) = features {
+                cargo.env("CARGO_UNSTABLE_BUILD_STD_FEATURES", features);
+            }
         }
         cargo
     }

@@ -18,6 +18,18 @@ pub enum CallPhase {
 }
 
 impl CallPhase {
+    /// A stable name for attributes, diagnostics and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::FetchingToken => "fetching-token",
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+            Self::Reconnecting => "reconnecting",
+            Self::Disconnected(_) => "disconnected",
+            Self::Failed(_) => "failed",
+        }
+    }
+
     pub fn sentence(&self) -> String {
         match self {
             Self::FetchingToken => "Getting your pass to the call…".into(),
@@ -88,8 +100,8 @@ impl CallSignals {
                 self.phase.try_set(CallPhase::Reconnecting);
             }
             RoomEvent::Disconnected(reason) => {
-                logging::info!("disconnected reason={reason:?}");
-                metrics::record(Metric::Disconnected { reason: format!("{reason:?}") });
+                logging::info!("disconnected reason={}", reason.name());
+                metrics::record(Metric::Disconnected { reason: reason.name() });
                 self.phase.try_set(CallPhase::Disconnected(*reason));
             }
             RoomEvent::ParticipantConnected { identity } if identity == partner_id => {
@@ -114,7 +126,7 @@ impl CallSignals {
                 self.audio_blocked.try_set(!playing);
             }
             RoomEvent::MediaDevicesError(failure) => {
-                logging::warn!("media device error in the call failure={failure:?}");
+                logging::warn!("media device error in the call failure={}", failure.kind());
                 metrics::record(Metric::MediaFailure { kind: failure.kind() });
                 self.device_problem.try_set(Some(failure.to_string()));
             }

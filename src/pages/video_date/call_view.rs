@@ -37,8 +37,17 @@ pub fn CallView(
     actions: CallActions,
     #[prop(into)] timer: Signal<Option<String>>,
 ) -> impl IntoView {
-    let CallSignals { phase, partner, local_quality, partner_quality, audio_blocked, microphone_on, camera_on, device_problem, .. } =
-        signals;
+    let CallSignals {
+        phase,
+        partner,
+        local_quality,
+        partner_quality,
+        audio_blocked,
+        microphone_on,
+        camera_on,
+        device_problem,
+        ..
+    } = signals;
     let in_call = move || !matches!(phase.get(), CallPhase::Disconnected(_) | CallPhase::Failed(_));
     view! {
         <section class="call" aria-label="Video call">
@@ -57,7 +66,7 @@ pub fn CallView(
                         (CallPhase::Connected, Partner::Present) => None,
                         (other, _) => Some(other.sentence()),
                     };
-                    message.map(|m| view! { <p class="overlay" data-phase=phase_name(&phase.get())>{m}</p> })
+                    message.map(|m| view! { <p class="overlay" data-phase=phase.get().name()>{m}</p> })
                 }}
                 {move || timer.get().map(|t| view! { <p class="timer" aria-label="Time left">{t}</p> })}
             </div>
@@ -88,16 +97,5 @@ pub fn CallView(
                 <button type="button" class="danger" on:click=move |_| actions.end_date.run(())>"End date"</button>
             </div>
         </section>
-    }
-}
-
-fn phase_name(phase: &CallPhase) -> &'static str {
-    match phase {
-        CallPhase::FetchingToken => "fetching-token",
-        CallPhase::Connecting => "connecting",
-        CallPhase::Connected => "connected",
-        CallPhase::Reconnecting => "reconnecting",
-        CallPhase::Disconnected(_) => "disconnected",
-        CallPhase::Failed(_) => "failed",
     }
 }

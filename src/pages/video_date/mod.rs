@@ -229,7 +229,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             })/>
             {move || show_diagnostics.get().then(|| view! {
                 <Diagnostics
-                    phase=Signal::derive(move || format!("{:?}", signals.phase.get()))
+                    phase=Signal::derive(move || signals.phase.get().name().to_owned())
                     realtime=realtime_status
                     local_quality=signals.local_quality
                     partner_quality=signals.partner_quality

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::report::{kb, percent_change, table};
 use super::transfer::{sizes, Sizes};
-use crate::build::{WasmToolchain, SHIPPED_WASM};
+use crate::build::{StdBuild, WasmToolchain, SHIPPED_WASM};
 use crate::paths;
 use crate::process::{command, run, step_error, StepError};
 
@@ -23,22 +23,31 @@ struct Variant {
 
 const SHIPPED: Variant = Variant {
     slug: "shipped",
-    label: "shipped: opt-level \"z\", lto, codegen-units 1, std rebuilt with panic immediate-abort, erase_components",
+    label: "shipped: opt-level \"z\", lto, codegen-units 1, std rebuilt with panic immediate-abort and optimize_for_size, erase_components",
     toolchain: SHIPPED_WASM,
     overrides: &[],
 };
 
-const ALTERNATIVES: [Variant; 4] = [
+const ALTERNATIVES: [Variant; 5] = [
     Variant {
         slug: "stable",
         label: "stable toolchain, rustup's prebuilt std, panic abort",
-        toolchain: WasmToolchain { toolchain: "stable", rustflags: "", build_std: false },
+        toolchain: WasmToolchain { toolchain: "stable", rustflags: "", std: StdBuild::Prebuilt },
+        overrides: &[],
+    },
+    Variant {
+        slug: "std-default-features",
+        label: "std rebuilt with its default features (no optimize_for_size)",
+        toolchain: WasmToolchain { std: StdBuild::Rebuilt { features: None }, ..SHIPPED_WASM },
         overrides: &[],
     },
     Variant {
         slug: "typed-views",
         label: "without erase_components",
-        toolchain: WasmToolchain { rustflags: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none", ..SHIPPED_WASM },
+        toolchain: WasmToolchain {
+            rustflags: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
+            ..SHIPPED_WASM
+        },
         overrides: &[],
     },
     Variant {
@@ -78,8 +87,13 @@ pub fn measure() -> Result<Profiles, StepError> {
     let html = std::fs::read_to_string(&index)
         .map_err(|err| step_error("bench", format!("cannot read {}: {err}", index.display())))?;
     let wasm_opt = WasmOpt {
-        level: attribute(&html, "data-wasm-opt").ok_or_else(|| step_error("bench", "index.html sets no data-wasm-opt"))?,
-        params: attribute(&html, "data-wasm-opt-params").unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+        level: attribute(&html, "data-wasm-opt")
+            .ok_or_else(|| step_error("bench", "index.html sets no data-wasm-opt"))?,
+        params: attribute(&html, "data-wasm-opt-params")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
     };
     // `trunk build --release` has just built the shipped profile into the shared target directory; reusing
     // it costs nothing. The others get a directory each, so they neither evict it nor rebuild from scratch.
@@ -88,7 +102,8 @@ pub fn measure() -> Result<Profiles, StepError> {
         .iter()
         .map(|v| measure_variant(v, paths::cache_dir().join(format!("bench-target-{}", v.slug)), &wasm_opt))
         .collect::<Result<_, _>>()?;
-    let wasm_opt_args = std::iter::once(format!("-O{}", wasm_opt.level)).chain(wasm_opt.params).collect::<Vec<_>>().join(" ");
+    let wasm_opt_args =
+        std::iter::once(format!("-O{}", wasm_opt.level)).chain(wasm_opt.params).collect::<Vec<_>>().join(" ");
     Ok(Profiles { wasm_opt_args, shipped, alternatives })
 }
 
@@ -155,7 +170,10 @@ pub fn section(profiles: &Profiles) -> String {
          wasm-opt runs as Trunk runs it, with `index.html`'s level and flags: `{}`.\n\n{}\n\
          Without wasm-opt the shipped wasm is {without_wasm_opt} gzip.\n",
         profiles.wasm_opt_args,
-        table(&["cargo profile", "without wasm-opt: raw / gzip KB", "with wasm-opt: raw / gzip KB", "gzip vs shipped"], &rows),
+        table(
+            &["cargo profile", "without wasm-opt: raw / gzip KB", "with wasm-opt: raw / gzip KB", "gzip vs shipped"],
+            &rows
+        ),
     )
 }
 
