@@ -4,6 +4,7 @@
 
 use thiserror::Error;
 
+use crate::http;
 use crate::json::{FieldError, Fields, Json, ParseError};
 
 /// Where the config lives, relative to the page's origin.
@@ -158,15 +159,13 @@ fn url_field(
 
 /// Downloads and parses the config; every failure is a [`ConfigError`] the page can show.
 pub async fn load() -> Result<Config, ConfigError> {
-    let response = gloo_net::http::Request::get(CONFIG_PATH)
-        .send()
+    let response = http::fetch(http::Request { url: CONFIG_PATH, ..Default::default() })
         .await
         .map_err(|err| ConfigError::Unreachable(err.to_string()))?;
     if !response.ok() {
-        return Err(ConfigError::Status(response.status()));
+        return Err(ConfigError::Status(response.status));
     }
-    let body = response.text().await.map_err(|err| ConfigError::Unreachable(err.to_string()))?;
-    Config::parse(&body)
+    Config::parse(&response.body)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod app;
 pub mod components;
 pub mod config;
 pub mod expiry;
+pub mod http;
 pub mod json;
 pub mod livekit;
 pub mod logging;

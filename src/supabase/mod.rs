@@ -5,9 +5,5 @@ pub mod rest;
 pub mod session;
 pub mod video_date;
 
-use crate::json::Json;
-
 /// Supabase's APIs take JSON bodies.
-fn with_json(request: gloo_net::http::RequestBuilder, body: &Json) -> Result<gloo_net::http::Request, gloo_net::Error> {
-    request.header("Content-Type", "application/json").body(body.to_string())
-}
+const JSON_BODY: (&str, &str) = ("Content-Type", "application/json");

@@ -5,6 +5,7 @@ use thiserror::Error;
 use super::session::Session;
 use super::video_date::VideoDate;
 use crate::config::Config;
+use crate::http::{self, Method};
 use crate::json::Json;
 use crate::token::sanitize_excerpt;
 
@@ -31,8 +32,7 @@ fn url(config: &Config, date_id: &str) -> String {
 
 /// The date, if it exists and `session`'s user is one of its two people.
 pub async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Result<VideoDate, DateError> {
-    let request = gloo_net::http::Request::get(&url(config, date_id));
-    let date = first_row(send(config, session, request.build().map_err(|_| DateError::Malformed)?).await?)?;
+    let date = first_row(send(config, session, Method::Get, date_id, &[], None).await?)?;
     if date.includes(&session.user_id) {
         Ok(date)
     } else {
@@ -47,20 +47,27 @@ pub async fn update_date(
     date_id: &str,
     changes: &Json,
 ) -> Result<VideoDate, DateError> {
-    let request = gloo_net::http::Request::patch(&url(config, date_id)).header("Prefer", "return=representation");
-    let request = super::with_json(request, changes).map_err(|_| DateError::Malformed)?;
-    first_row(send(config, session, request).await?)
+    let extra = [("Prefer", "return=representation"), super::JSON_BODY];
+    first_row(send(config, session, Method::Patch, date_id, &extra, Some(changes.to_string())).await?)
 }
 
-async fn send(config: &Config, session: &Session, request: gloo_net::http::Request) -> Result<String, DateError> {
-    request.headers().set("apikey", &config.supabase_anon_key);
-    request.headers().set("Authorization", &format!("Bearer {}", session.access_token.expose()));
-    let response = request
-        .send()
-        .await
-        .map_err(|err| DateError::Network(sanitize_excerpt(&err.to_string(), &[&session.access_token])))?;
-    match response.status() {
-        200..=299 => response.text().await.map_err(|err| DateError::Network(err.to_string())),
+async fn send(
+    config: &Config,
+    session: &Session,
+    method: Method,
+    date_id: &str,
+    extra_headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Result<String, DateError> {
+    let authorization = format!("Bearer {}", session.access_token.expose());
+    let mut headers = vec![("apikey", config.supabase_anon_key.as_str()), ("Authorization", authorization.as_str())];
+    headers.extend_from_slice(extra_headers);
+    let response =
+        http::fetch(http::Request { method, url: &url(config, date_id), headers: &headers, body, signal: None })
+            .await
+            .map_err(|err| DateError::Network(sanitize_excerpt(&err.to_string(), &[&session.access_token])))?;
+    match response.status {
+        200..=299 => Ok(response.body),
         401 => Err(DateError::Unauthorized),
         403 => Err(DateError::NotYours),
         status => Err(DateError::Status(status)),

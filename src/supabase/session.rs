@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use crate::config::Config;
 use crate::expiry;
+use crate::http::{self, Method};
 use crate::json;
 use crate::json::{FieldError, Fields, Json};
 use crate::logging;
@@ -120,20 +121,22 @@ pub async fn refresh(config: &Config, session: &Session) -> Result<Session, Sess
 
 async fn grant(config: &Config, grant_type: &str, body: &Json) -> Result<Session, SessionError> {
     let url = format!("{}/auth/v1/token?grant_type={grant_type}", config.supabase_url);
-    let request = gloo_net::http::Request::post(&url).header("apikey", &config.supabase_anon_key);
-    let response = super::with_json(request, body)
-        .map_err(|_| SessionError::Corrupt)?
-        .send()
-        .await
-        .map_err(|err| SessionError::Network(err.to_string()))?;
-    if response.status() == 400 || response.status() == 401 {
+    let headers = [("apikey", config.supabase_anon_key.as_str()), super::JSON_BODY];
+    let request = http::Request {
+        method: Method::Post,
+        url: &url,
+        headers: &headers,
+        body: Some(body.to_string()),
+        signal: None,
+    };
+    let response = http::fetch(request).await.map_err(|err| SessionError::Network(err.to_string()))?;
+    if response.status == 400 || response.status == 401 {
         return Err(SessionError::BadCredentials);
     }
     if !response.ok() {
-        return Err(SessionError::Network(format!("HTTP {}", response.status())));
+        return Err(SessionError::Network(format!("HTTP {}", response.status)));
     }
-    let text = response.text().await.map_err(|err| SessionError::Network(err.to_string()))?;
-    let session = Session::parse(&text)?;
+    let session = Session::parse(&response.body)?;
     save(config, &session);
     logging::info!("signed in user={} grant_type={grant_type}", session.user_id);
     Ok(session)

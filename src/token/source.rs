@@ -11,6 +11,7 @@ use super::error::TokenError;
 use super::redact::{sanitize_excerpt, Secret};
 use super::response::{validate_response, IssuedToken};
 use crate::expiry;
+use crate::http;
 use crate::logging;
 use crate::metrics::{self, Metric};
 
@@ -225,21 +226,36 @@ async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenEr
         }
     });
     let _cancel_on_drop = AbortOnDrop(controller.clone());
-    let failed = |err: gloo_net::Error| {
+    let url = with_query(
+        &options.endpoint,
+        &[("room", options.expected.room.as_str()), ("username", options.expected.identity.as_str())],
+    );
+    let authorization = format!("Bearer {}", options.access_token.expose());
+    let signal = controller.signal();
+    let request = http::Request {
+        url: &url,
+        headers: &[("Authorization", &authorization)],
+        signal: Some(&signal),
+        ..Default::default()
+    };
+    let response = http::fetch(request).await.map_err(|err| {
         if timed_out.get() {
             TokenError::Timeout { after_ms: options.timeout.as_millis() as u32 }
         } else {
             TokenError::Network(sanitize_excerpt(&err.to_string(), &[&options.access_token]))
         }
-    };
-    let response = gloo_net::http::Request::get(&options.endpoint)
-        .query([("room", options.expected.room.as_str()), ("username", options.expected.identity.as_str())])
-        .header("Authorization", &format!("Bearer {}", options.access_token.expose()))
-        .abort_signal(Some(&controller.signal()))
-        .send()
-        .await
-        .map_err(failed)?;
-    let status = response.status();
-    let body = response.text().await.map_err(failed)?;
-    validate_response(status, &body, &options.expected, now_secs(), &[&options.access_token])
+    })?;
+    validate_response(response.status, &response.body, &options.expected, now_secs(), &[&options.access_token])
+}
+
+/// `endpoint` with `params` URI-encoded onto its query.
+fn with_query(endpoint: &str, params: &[(&str, &str)]) -> String {
+    let mut url = endpoint.to_owned();
+    for (name, value) in params {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(name);
+        url.push('=');
+        url.push_str(&String::from(js_sys::encode_uri_component(value)));
+    }
+    url
 }

@@ -1,6 +1,6 @@
 //! The devserver the test command started (with `--faults`): sessions, and fault injection.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use video_date::http::{self, Method, Response};
 use video_date::json;
 use video_date::json::Json;
 use video_date::token::Secret;
@@ -20,12 +20,23 @@ pub const BOB: &str = "bob@example.com";
 pub const CAROL: &str = "carol@example.com";
 pub const DATE_ROOM: &str = "video-date-d47e0000-0000-4000-8000-000000000001";
 
-fn with_json(request: RequestBuilder, body: &Json) -> Request {
-    request.header("Content-Type", "application/json").body(body.to_string()).unwrap()
+/// Sends to the devserver; `body`, if any, as JSON. Panics when it does not answer.
+async fn call(method: Method, path: &str, headers: &[(&str, &str)], body: Option<&Json>) -> Response {
+    let mut all = headers.to_vec();
+    if body.is_some() {
+        all.push(("Content-Type", "application/json"));
+    }
+    let url = format!("{DEVSERVER}{path}");
+    let request = http::Request { method, url: &url, headers: &all, body: body.map(Json::to_string), signal: None };
+    http::fetch(request).await.expect("the devserver answers (started by `cargo xtask test`)")
 }
 
-async fn read_json(response: Response) -> Json {
-    Json::parse(&response.text().await.unwrap()).unwrap()
+fn read_json(response: Response) -> Json {
+    Json::parse(&response.body).unwrap()
+}
+
+fn as_user(session: &Session) -> String {
+    format!("Bearer {}", session.access_token.expose())
 }
 
 pub struct Session {
@@ -34,13 +45,11 @@ pub struct Session {
 }
 
 pub async fn sign_in(email: &str) -> Session {
-    let request = Request::post(&format!("{DEVSERVER}/auth/v1/token?grant_type=password")).header("apikey", ANON_KEY);
-    let response = with_json(request, &json!({"email": email, "password": "password"}))
-        .send()
-        .await
-        .expect("the devserver answers (started by `cargo xtask test`)");
-    assert_eq!(response.status(), 200, "sign in as {email}");
-    let body = read_json(response).await;
+    let credentials = json!({"email": email, "password": "password"});
+    let response =
+        call(Method::Post, "/auth/v1/token?grant_type=password", &[("apikey", ANON_KEY)], Some(&credentials)).await;
+    assert_eq!(response.status, 200, "sign in as {email}");
+    let body = read_json(response);
     Session {
         user_id: body["user"]["id"].as_str().unwrap().to_owned(),
         access_token: Secret::new(body["access_token"].as_str().unwrap()),
@@ -48,21 +57,18 @@ pub async fn sign_in(email: &str) -> Session {
 }
 
 pub async fn add_token_fault(fault: Json, count: usize) {
-    let response = with_json(Request::post(&format!("{DEVSERVER}/__faults")), &json!({"token": fault, "count": count}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204, "fault accepted");
+    let response = call(Method::Post, "/__faults", &[], Some(&json!({"token": fault, "count": count}))).await;
+    assert_eq!(response.status, 204, "fault accepted");
 }
 
 pub async fn clear_faults() {
-    let response = Request::delete(&format!("{DEVSERVER}/__faults")).send().await.unwrap();
-    assert_eq!(response.status(), 204);
+    let response = call(Method::Delete, "/__faults", &[], None).await;
+    assert_eq!(response.status, 204);
 }
 
 /// How many token requests the devserver has answered since it started.
 pub async fn token_requests() -> u64 {
-    let report = read_json(Request::get(&format!("{DEVSERVER}/__faults")).send().await.unwrap()).await;
+    let report = read_json(call(Method::Get, "/__faults", &[], None).await);
     report["token_requests"].as_u64().unwrap()
 }
 
@@ -83,41 +89,33 @@ pub fn token_source(session: &Session) -> std::rc::Rc<video_date::token::Endpoin
 
 /// Makes the devserver's realtime misbehave (see `RealtimeFault` in devserver/src/faults.rs for the kinds).
 pub async fn add_realtime_fault(fault: Json, count: usize) {
-    let response =
-        with_json(Request::post(&format!("{DEVSERVER}/__faults")), &json!({"realtime": fault, "count": count}))
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(response.status(), 204, "realtime fault accepted");
+    let response = call(Method::Post, "/__faults", &[], Some(&json!({"realtime": fault, "count": count}))).await;
+    assert_eq!(response.status, 204, "realtime fault accepted");
 }
 
 /// How many realtime sockets the devserver has open right now.
 pub async fn realtime_sockets() -> u64 {
-    let report = read_json(Request::get(&format!("{DEVSERVER}/__faults")).send().await.unwrap()).await;
+    let report = read_json(call(Method::Get, "/__faults", &[], None).await);
     report["realtime_sockets"].as_u64().unwrap()
 }
 
 /// PATCHes the seeded date's row through the REST API as `session` and returns the updated row.
 pub async fn update_date(session: &Session, changes: Json) -> Json {
-    let request = Request::patch(&format!("{DEVSERVER}/rest/v1/video_dates?id=eq.{}", super::page::DATE_ID))
-        .header("apikey", ANON_KEY)
-        .header("Authorization", &format!("Bearer {}", session.access_token.expose()))
-        .header("Prefer", "return=representation");
-    let response = with_json(request, &changes).send().await.unwrap();
-    assert_eq!(response.status(), 200, "the row update is accepted");
-    let rows = read_json(response).await;
+    let path = format!("/rest/v1/video_dates?id=eq.{}", super::page::DATE_ID);
+    let authorization = as_user(session);
+    let headers = [("apikey", ANON_KEY), ("Authorization", &authorization), ("Prefer", "return=representation")];
+    let response = call(Method::Patch, &path, &headers, Some(&changes)).await;
+    assert_eq!(response.status, 200, "the row update is accepted");
+    let rows = read_json(response);
     rows[0].clone()
 }
 
 /// The seeded date's row as `session` sees it.
 pub async fn read_date(session: &Session) -> Json {
-    let response = Request::get(&format!("{DEVSERVER}/rest/v1/video_dates?id=eq.{}&select=*", super::page::DATE_ID))
-        .header("apikey", ANON_KEY)
-        .header("Authorization", &format!("Bearer {}", session.access_token.expose()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "the row is readable");
-    let rows = read_json(response).await;
+    let path = format!("/rest/v1/video_dates?id=eq.{}&select=*", super::page::DATE_ID);
+    let authorization = as_user(session);
+    let response = call(Method::Get, &path, &[("apikey", ANON_KEY), ("Authorization", &authorization)], None).await;
+    assert_eq!(response.status, 200, "the row is readable");
+    let rows = read_json(response);
     rows[0].clone()
 }
