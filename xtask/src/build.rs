@@ -1,9 +1,10 @@
 //! Builds the README's commands and the bench share: the app through Trunk, and the devserver.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::paths;
-use crate::process::{command, run, StepError};
+use crate::process::{command, describe, run, step_error, StepError};
 
 /// How a release wasm is compiled, beyond `[profile.release]`.
 #[derive(Clone, Copy)]
@@ -51,17 +52,94 @@ pub enum Profile {
     Release,
 }
 
-/// The app into `dist/`; a release build also passes wasm-opt (configured in `index.html`).
+/// The app into `dist/`; a release build also passes wasm-opt (configured in `index.html`) and has its JS glue
+/// minified.
 pub fn build_app(profile: Profile) -> Result<(), StepError> {
     let mut trunk = command("trunk");
     trunk.arg("build").arg("--dist").arg(paths::dist_dir());
     if profile == Profile::Release {
         SHIPPED_WASM.apply(trunk.arg("--release"));
     }
-    run("build-app", &mut trunk)
+    run("build-app", &mut trunk)?;
+    if profile == Profile::Release {
+        minify_glue(&paths::dist_dir())?;
+    }
+    Ok(())
+}
+
+/// Minifies wasm-bindgen's JS glue with esbuild (Trunk's own minifier cannot parse it) and updates the
+/// `integrity` hash `index.html` gives it.
+fn minify_glue(dist: &Path) -> Result<(), StepError> {
+    const STEP: &str = "minify-glue";
+    let index_path = dist.join("index.html");
+    let index = std::fs::read_to_string(&index_path)
+        .map_err(|err| step_error(STEP, format!("cannot read {}: {err}", index_path.display())))?;
+    let glue_name = glue_file_name(&index).ok_or_else(|| step_error(STEP, "index.html preloads no JS glue"))?;
+    let glue = dist.join(glue_name);
+    run(
+        STEP,
+        command(paths::node_bin().join("esbuild"))
+            .arg(&glue)
+            .args(["--minify", "--format=esm", "--target=es2020", "--allow-overwrite", "--log-level=warning"])
+            .arg(format!("--outfile={}", glue.display())),
+    )?;
+    let digest = sha384_base64(&glue)?;
+    let index = with_integrity(&index, glue_name, &digest)
+        .ok_or_else(|| step_error(STEP, format!("index.html has no integrity for {glue_name}")))?;
+    std::fs::write(&index_path, index)
+        .map_err(|err| step_error(STEP, format!("cannot write {}: {err}", index_path.display())))
+}
+
+/// The glue Trunk preloads: `<link rel="modulepreload" href="/video-date-<hash>.js" …>`.
+fn glue_file_name(index: &str) -> Option<&str> {
+    let href = index.split("rel=\"modulepreload\" href=\"/").nth(1)?;
+    let name = &href[..href.find('"')?];
+    (!name.contains('/') && name.ends_with(".js")).then_some(name)
+}
+
+/// `index` with the `integrity` attribute that follows `href="/<file>"` set to `sha384-<digest>`.
+fn with_integrity(index: &str, file: &str, digest: &str) -> Option<String> {
+    let link = index.find(&format!("href=\"/{file}\""))?;
+    let value = link + index[link..].find("integrity=\"")? + "integrity=\"".len();
+    let end = value + index[value..].find('"')?;
+    Some(format!("{}sha384-{digest}{}", &index[..value], &index[end..]))
+}
+
+/// Node (there for npm) hashes: xtask stays std-only.
+fn sha384_base64(file: &Path) -> Result<String, StepError> {
+    let script = "process.stdout.write(require('crypto').createHash('sha384')\
+                  .update(require('fs').readFileSync(process.argv[1])).digest('base64'))";
+    let mut node = command("node");
+    node.arg("-e").arg(script).arg(file);
+    let output = node.output().map_err(|err| step_error("minify-glue", format!("could not start node: {err}")))?;
+    if !output.status.success() {
+        return Err(step_error("minify-glue", format!("`{}` exited with {}", describe(&node), output.status)));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The debug devserver that [`crate::stack`] starts from [`paths::devserver_bin`].
 pub fn build_devserver() -> Result<(), StepError> {
     run("build-devserver", command("cargo").args(["build", "--quiet", "--package", "devserver"]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INDEX: &str = r#"<link rel="stylesheet" href="/app-1.css" integrity="sha384-css"/>
+  <link rel="modulepreload" href="/video-date-ab12.js" crossorigin="anonymous" integrity="sha384-old"><link rel="modulepreload" href="/snippets/x/js/livekit-client.js" crossorigin="anonymous" integrity="sha384-lk">"#;
+
+    #[test]
+    fn the_glue_is_the_first_top_level_module_preload() {
+        assert_eq!(glue_file_name(INDEX), Some("video-date-ab12.js"));
+        assert_eq!(glue_file_name("<html></html>"), None);
+    }
+
+    #[test]
+    fn only_the_glue_integrity_changes() {
+        let updated = with_integrity(INDEX, "video-date-ab12.js", "new").unwrap();
+        assert_eq!(updated, INDEX.replace("sha384-old", "sha384-new"));
+        assert_eq!(with_integrity(INDEX, "missing.js", "new"), None);
+    }
 }
