@@ -229,7 +229,7 @@ async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenEr
     let url = with_query(
         &options.endpoint,
         &[("room", options.expected.room.as_str()), ("username", options.expected.identity.as_str())],
-    );
+    )?;
     let authorization = format!("Bearer {}", options.access_token.expose());
     let signal = controller.signal();
     let request = http::Request {
@@ -248,14 +248,15 @@ async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenEr
     validate_response(response.status, &response.body, &options.expected, now_secs(), &[&options.access_token])
 }
 
-/// `endpoint` with `params` URI-encoded onto its query.
-fn with_query(endpoint: &str, params: &[(&str, &str)]) -> String {
-    let mut url = endpoint.to_owned();
+/// `endpoint` with `params` added to its query, by the browser's `URL` (so after any query it has, before any
+/// fragment, encoded as a form would).
+fn with_query(endpoint: &str, params: &[(&str, &str)]) -> Result<String, TokenError> {
+    // The config only accepts an http(s) address with a host, so this is a config that bypassed validation.
+    let url = web_sys::Url::new(endpoint)
+        .map_err(|_| TokenError::Network("the token endpoint in the settings is not a valid address".into()))?;
+    let search = url.search_params();
     for (name, value) in params {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(name);
-        url.push('=');
-        url.push_str(&String::from(js_sys::encode_uri_component(value)));
+        search.append(name, value);
     }
-    url
+    Ok(url.href())
 }

@@ -97,11 +97,12 @@ fn glue_file_name(index: &str) -> Option<&str> {
     (!name.contains('/') && name.ends_with(".js")).then_some(name)
 }
 
-/// `index` with the `integrity` attribute that follows `href="/<file>"` set to `sha384-<digest>`.
+/// `index` with the `integrity` attribute of the tag that has `href="/<file>"` set to `sha384-<digest>`.
 fn with_integrity(index: &str, file: &str, digest: &str) -> Option<String> {
-    let link = index.find(&format!("href=\"/{file}\""))?;
-    let value = link + index[link..].find("integrity=\"")? + "integrity=\"".len();
-    let end = value + index[value..].find('"')?;
+    let href = index.find(&format!("href=\"/{file}\""))?;
+    let tag_end = href + index[href..].find('>')?;
+    let value = href + index[href..tag_end].find("integrity=\"")? + "integrity=\"".len();
+    let end = value + index[value..tag_end].find('"')?;
     Some(format!("{}sha384-{digest}{}", &index[..value], &index[end..]))
 }
 
@@ -141,5 +142,8 @@ mod tests {
         let updated = with_integrity(INDEX, "video-date-ab12.js", "new").unwrap();
         assert_eq!(updated, INDEX.replace("sha384-old", "sha384-new"));
         assert_eq!(with_integrity(INDEX, "missing.js", "new"), None);
+        // Never another tag's: a glue link without integrity is left for the caller to report.
+        let without = INDEX.replace(r#" integrity="sha384-old""#, "");
+        assert_eq!(with_integrity(&without, "video-date-ab12.js", "new"), None);
     }
 }

@@ -3,7 +3,8 @@
 //! ChromeDriver puts a ~66 MB browser profile in `$TMPDIR` per session and wasm-bindgen-test-runner ends its
 //! sessions by closing the window and killing the driver, which leaves the profile behind; a run that is killed
 //! also leaves the runner's own temporary files. Run after run, `/tmp` filled the CI machine's disk. So every
-//! child of a run gets its own `$TMPDIR`, removed when the run ends (or by the next run, if this one was killed).
+//! child of a run gets its own `$TMPDIR`, removed when the run ends (or by the next run, if this one was killed
+//! or stopped with Ctrl-C).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -17,10 +18,11 @@ pub struct RunScratch {
 }
 
 impl RunScratch {
-    /// Creates `<target dir>/scratch/<pid>` and points `TMPDIR` at it, after removing the directories of runs
-    /// that are no longer alive. Call before starting any child, while the process has one thread.
+    /// Creates `<temp dir>/video-date-runs/<pid>` and points `TMPDIR` at it, after removing the directories of
+    /// runs that are no longer alive. Short on purpose: Chromium's singleton socket lives under `$TMPDIR` and a
+    /// Unix socket path may not exceed 107 bytes. Call before starting any child, while the process has one thread.
     pub fn enter() -> Result<Self, StepError> {
-        let root = paths::target_dir().join("scratch");
+        let root = std::env::temp_dir().join("video-date-runs");
         remove_abandoned_runs(&root);
         let dir = root.join(std::process::id().to_string());
         std::fs::create_dir_all(&dir)
@@ -52,6 +54,7 @@ fn remove_abandoned_runs(root: &Path) {
 
 /// A clone's target directory nobody built in for this long is removed by the next run of any clone. Each clone
 /// path has its own (see [`paths::target_dir`]), several GB each, and a clone that is deleted never cleans up.
+/// Only directories carrying the stamp a run leaves are judged: one without it cannot be dated, so it stays.
 pub const STALE_TARGET_AFTER: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 const LAST_USED: &str = ".video-date-last-used";
@@ -59,11 +62,15 @@ const LAST_USED: &str = ".video-date-last-used";
 /// Marks this clone's target directory as used now and removes other clones' that went stale.
 pub fn prune_stale_target_dirs() {
     let own = paths::target_dir();
+    let targets = paths::cache_dir().join("target");
+    // A clone path with nothing to name it by would make `own` the parent itself.
+    if own.parent() != Some(targets.as_path()) {
+        return;
+    }
     if std::fs::create_dir_all(&own).is_ok() {
         let _ = std::fs::write(own.join(LAST_USED), b"");
     }
-    let Some(parent) = own.parent() else { return };
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let Ok(entries) = std::fs::read_dir(&targets) else { return };
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let path = entry.path();
@@ -76,10 +83,8 @@ pub fn prune_stale_target_dirs() {
     }
 }
 
-/// The stamp's time, or the directory's own for one that predates stamps.
 fn last_used(target_dir: &Path) -> Option<SystemTime> {
-    let stamp = std::fs::metadata(target_dir.join(LAST_USED)).or_else(|_| std::fs::metadata(target_dir));
-    stamp.and_then(|meta| meta.modified()).ok()
+    std::fs::metadata(target_dir.join(LAST_USED)).and_then(|meta| meta.modified()).ok()
 }
 
 fn is_stale(last_used: Option<SystemTime>, now: SystemTime) -> bool {
