@@ -54,8 +54,9 @@ impl<'a> Fields<'a> {
         self.optional(field, "a string", |value| value.as_str().map(str::to_owned))
     }
 
-    pub fn opt_f64(&self, field: &'static str) -> Result<Option<f64>, FieldError> {
-        self.optional(field, "a number", Json::as_f64)
+    /// A number rounded down to a whole one (JWT times may carry a fraction of a second).
+    pub fn opt_floor_i64(&self, field: &'static str) -> Result<Option<i64>, FieldError> {
+        self.optional(field, "a number", |value| value.as_number().and_then(super::Number::floor_i64))
     }
 
     pub fn opt_bool(&self, field: &'static str) -> Result<Option<bool>, FieldError> {
@@ -86,10 +87,11 @@ mod tests {
 
     #[test]
     fn each_read_names_the_field_and_the_type_it_needed() {
-        let value = json!({"s": "x", "n": 1.5, "b": true, "o": {"inner": 1}, "nothing": null});
+        let value = Json::parse(r#"{"s": "x", "n": 1.5, "b": true, "o": {"inner": 1}, "nothing": null}"#).unwrap();
         let fields = Fields::of(&value).unwrap();
         assert_eq!(fields.string("s"), Ok("x".into()));
-        assert_eq!(fields.opt_f64("n"), Ok(Some(1.5)));
+        assert_eq!(fields.opt_floor_i64("n"), Ok(Some(1)));
+        assert_eq!(fields.opt_floor_i64("s"), Err(FieldError::WrongType { field: "s", expected: "a number" }));
         assert_eq!(fields.opt_bool("b"), Ok(Some(true)));
         assert_eq!(fields.object("o").unwrap().i64("inner"), Ok(1));
         assert_eq!(fields.opt_string("nothing"), Ok(None), "null is no value");

@@ -3,19 +3,21 @@
 //! Reading a typed record goes through [`Fields`], which names the field and the type it needed on error.
 
 mod fields;
+mod number;
 mod parse;
 mod write;
 
 pub use fields::{FieldError, Fields};
+pub use number::Number;
 pub use parse::{ParseError, MAX_DEPTH};
 
-/// One JSON value. Numbers are `f64`, as in the browser; objects keep their members in order.
+/// One JSON value. Numbers keep their text (see [`Number`]); objects keep their members in order.
 #[derive(Debug, Clone, Default)]
 pub enum Json {
     #[default]
     Null,
     Bool(bool),
-    Number(f64),
+    Number(Number),
     String(String),
     Array(Vec<Json>),
     Object(Vec<(String, Json)>),
@@ -23,9 +25,6 @@ pub enum Json {
 
 /// What indexing a missing member or item gives, like `undefined` in JavaScript.
 static NULL: Json = Json::Null;
-
-/// Integers up to this magnitude survive the trip through `f64` exactly.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 impl Json {
     /// The member `key` of an object. A repeated key counts as its last occurrence, as in `JSON.parse`.
@@ -44,16 +43,16 @@ impl Json {
         }
     }
 
-    pub fn as_f64(&self) -> Option<f64> {
+    pub fn as_number(&self) -> Option<&Number> {
         match self {
-            Json::Number(number) => Some(*number),
+            Json::Number(number) => Some(number),
             _ => None,
         }
     }
 
-    /// A whole number that `f64` holds exactly; `1.5` and `1e300` are not one.
+    /// A whole number that fits `i64`; `1.5` and `1e300` are not one.
     pub fn as_i64(&self) -> Option<i64> {
-        self.as_f64().filter(|n| n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER).map(|n| n as i64)
+        self.as_number().and_then(Number::as_i64)
     }
 
     pub fn as_u64(&self) -> Option<u64> {
@@ -122,41 +121,18 @@ impl From<bool> for Json {
     }
 }
 
-impl From<f64> for Json {
-    fn from(number: f64) -> Json {
-        Json::Number(number)
-    }
+/// Whole numbers only: the page never writes a fraction (see [`Number`]).
+macro_rules! json_from_integer {
+    ($($integer:ty),*) => {$(
+        impl From<$integer> for Json {
+            fn from(number: $integer) -> Json {
+                Json::Number(number.into())
+            }
+        }
+    )*};
 }
 
-impl From<i64> for Json {
-    fn from(number: i64) -> Json {
-        Json::Number(number as f64)
-    }
-}
-
-impl From<i32> for Json {
-    fn from(number: i32) -> Json {
-        Json::Number(number.into())
-    }
-}
-
-impl From<u32> for Json {
-    fn from(number: u32) -> Json {
-        Json::Number(number.into())
-    }
-}
-
-impl From<u64> for Json {
-    fn from(number: u64) -> Json {
-        Json::Number(number as f64)
-    }
-}
-
-impl From<usize> for Json {
-    fn from(number: usize) -> Json {
-        Json::Number(number as f64)
-    }
-}
+json_from_integer!(i32, i64, u32, u64, usize);
 
 impl From<&str> for Json {
     fn from(text: &str) -> Json {
@@ -236,14 +212,14 @@ mod tests {
         let built = json!({
             "name": name,
             "age": 30 + 1,
-            "ratio": -0.5,
+            "ratio": -5,
             "tags": ["a", null, [], {}],
             "nested": {"ok": true, "missing": None::<String>},
         });
         let expected = Json::Object(vec![
             ("name".into(), Json::String("alice".into())),
-            ("age".into(), Json::Number(31.0)),
-            ("ratio".into(), Json::Number(-0.5)),
+            ("age".into(), Json::Number(31.into())),
+            ("ratio".into(), Json::Number((-5).into())),
             (
                 "tags".into(),
                 Json::Array(vec![Json::String("a".into()), Json::Null, Json::Array(vec![]), Json::Object(vec![])]),
@@ -255,10 +231,12 @@ mod tests {
 
     #[test]
     fn accessors_answer_only_for_their_own_type() {
-        let value = json!({"n": 42, "half": 1.5, "neg": -3, "s": "x", "b": false, "a": [1], "big": 1e300});
+        let value =
+            Json::parse(r#"{"n": 42, "half": 1.5, "neg": -3, "s": "x", "b": false, "a": [1], "big": 1e300}"#).unwrap();
         assert_eq!(value["n"].as_u64(), Some(42));
         assert_eq!(value["half"].as_i64(), None);
-        assert_eq!(value["half"].as_f64(), Some(1.5));
+        assert_eq!(value["half"].as_number().and_then(Number::floor_i64), Some(1));
+        assert_eq!(value["s"].as_number(), None);
         assert_eq!((value["neg"].as_i64(), value["neg"].as_u64()), (Some(-3), None));
         assert_eq!(value["big"].as_i64(), None);
         assert_eq!((value["s"].as_str(), value["n"].as_str()), (Some("x"), None));

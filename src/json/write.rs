@@ -9,10 +9,8 @@ impl Display for Json {
         match self {
             Json::Null => f.write_str("null"),
             Json::Bool(flag) => write!(f, "{flag}"),
-            // `Display` for `f64` writes integers without a fraction and never uses an exponent, both valid JSON.
-            Json::Number(number) if number.is_finite() => write!(f, "{number}"),
-            // JSON has no NaN or infinity; `JSON.stringify` writes them as null too.
-            Json::Number(_) => f.write_str("null"),
+            // As read, or as an integer's `Display` wrote it: valid JSON either way.
+            Json::Number(number) => f.write_str(number.as_str()),
             Json::String(text) => write_string(f, text),
             Json::Array(items) => {
                 f.write_char('[')?;
@@ -76,9 +74,11 @@ mod tests {
 
     #[test]
     fn writes_compactly_in_member_order() {
-        let value = json!({"b": [1, 2.5, -3, null, true], "a": {"x": "y"}, "big": 1800000000, "small": -0.0025});
-        assert_eq!(value.to_string(), r#"{"b":[1,2.5,-3,null,true],"a":{"x":"y"},"big":1800000000,"small":-0.0025}"#);
-        assert_eq!(json!(f64::NAN).to_string(), "null");
+        let value = json!({"b": [1, -3, null, true], "a": {"x": "y"}, "big": 1800000000_i64, "max": u64::MAX});
+        assert_eq!(
+            value.to_string(),
+            r#"{"b":[1,-3,null,true],"a":{"x":"y"},"big":1800000000,"max":18446744073709551615}"#
+        );
     }
 
     #[test]
@@ -94,7 +94,10 @@ mod tests {
 
     #[test]
     fn what_is_written_parses_back_the_same() {
-        let value = json!({"k\"ey": ["\u{2028}", {"n": 1e-7}, [[[]]]], "exp": 1.7976931348623157e308});
+        let value = json!({"k\"ey": ["\u{2028}", {"n": 7}, [[[]]]], "min": i64::MIN});
         assert_eq!(Json::parse(&value.to_string()), Ok(value));
+        // A number read is written back exactly as it was spelled.
+        let read = Json::parse(r#"[1e-7,1.7976931348623157e308,-0.0025,2.50]"#).unwrap();
+        assert_eq!(read.to_string(), "[1e-7,1.7976931348623157e308,-0.0025,2.50]");
     }
 }

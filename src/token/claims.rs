@@ -19,8 +19,9 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
 pub struct Claims {
     pub sub: Option<String>,
     pub iss: Option<String>,
-    pub exp: Option<f64>,
-    pub nbf: Option<f64>,
+    /// Whole seconds, rounded down.
+    pub exp: Option<i64>,
+    pub nbf: Option<i64>,
     pub name: Option<String>,
     pub video: Option<VideoGrant>,
 }
@@ -77,8 +78,8 @@ impl Claims {
         Ok(Claims {
             sub: claims.opt_string("sub")?,
             iss: claims.opt_string("iss")?,
-            exp: claims.opt_f64("exp")?,
-            nbf: claims.opt_f64("nbf")?,
+            exp: claims.opt_floor_i64("exp")?,
+            nbf: claims.opt_floor_i64("nbf")?,
             name: claims.opt_string("name")?,
             video,
         })
@@ -86,11 +87,11 @@ impl Claims {
 
     /// Checks expiry, validity start, the join grant, the room and the identity, in that order.
     pub fn check(&self, expected: &Expectations, now: i64) -> Result<(), TokenError> {
-        let exp = self.exp.ok_or(TokenError::NoExpiry)?.floor() as i64;
+        let exp = self.exp.ok_or(TokenError::NoExpiry)?;
         if exp <= now - LEEWAY_SECS {
             return Err(TokenError::Expired { exp, now });
         }
-        if let Some(nbf) = self.nbf.map(|nbf| nbf.floor() as i64) {
+        if let Some(nbf) = self.nbf {
             if nbf > now + LEEWAY_SECS {
                 return Err(TokenError::NotYetValid { nbf, now });
             }
@@ -111,7 +112,7 @@ impl Claims {
 
     /// Expiry in whole seconds; only call after [`Claims::check`] passed.
     pub fn expires_at(&self) -> i64 {
-        self.exp.map_or(0, |exp| exp.floor() as i64)
+        self.exp.unwrap_or(0)
     }
 }
 
@@ -214,7 +215,13 @@ mod tests {
             Err(TokenError::Expired { exp: NOW - LEEWAY_SECS, now: NOW })
         );
         assert!(matches!(check(with("exp", json!(NOW - 3600))), Err(TokenError::Expired { .. })));
-        assert_eq!(check(with("exp", json!((NOW + 10) as f64 + 0.5))), Ok(()));
+        // NumericDate may carry a fraction; it is rounded down.
+        let fractional = |seconds: i64| Json::parse(&format!("{seconds}.9")).unwrap();
+        assert_eq!(check(with("exp", fractional(NOW + 10))), Ok(()));
+        assert_eq!(
+            check(with("exp", fractional(NOW - LEEWAY_SECS))),
+            Err(TokenError::Expired { exp: NOW - LEEWAY_SECS, now: NOW })
+        );
     }
 
     #[test]
