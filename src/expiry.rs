@@ -9,7 +9,8 @@ pub const MIN_REFRESH_DELAY_SECS: i64 = 5;
 /// margin would be refetched back to back, each fresh one already due; without the floor so would one that
 /// looks expired on arrival (a local clock running fast) or one just past the margin.
 pub fn refresh_delay_secs(expires_at: i64, margin: i64, now: i64) -> i64 {
-    let left = expires_at - now;
+    // Saturating: both times come from peers (a stored session, a token) and may be absurd.
+    let left = expires_at.saturating_sub(now);
     let delay = if left > margin { left - margin } else { left / 2 };
     delay.max(MIN_REFRESH_DELAY_SECS)
 }
@@ -31,8 +32,13 @@ mod tests {
     }
 
     #[test]
+    fn an_absurdly_distant_expiry_does_not_overflow() {
+        assert_eq!(refresh_delay_secs(i64::MAX, 120, -1_000), i64::MAX - 120);
+    }
+
+    #[test]
     fn nothing_is_refreshed_sooner_than_the_floor() {
-        for expires_at in [1_121, 1_008, 1_003, 1_000, 900, -5_000] {
+        for expires_at in [1_121, 1_008, 1_003, 1_000, 900, -5_000, i64::MIN] {
             assert_eq!(refresh_delay_secs(expires_at, 120, 1_000), MIN_REFRESH_DELAY_SECS, "expires at {expires_at}");
         }
     }

@@ -56,7 +56,7 @@ impl<'a> Fields<'a> {
 
     /// A number rounded down to a whole one (JWT times may carry a fraction of a second).
     pub fn opt_floor_i64(&self, field: &'static str) -> Result<Option<i64>, FieldError> {
-        self.optional(field, "a number", |value| value.as_number().and_then(super::Number::floor_i64))
+        self.optional(field, "a number that fits 64 bits", |value| value.as_number().and_then(super::Number::floor_i64))
     }
 
     pub fn opt_bool(&self, field: &'static str) -> Result<Option<bool>, FieldError> {
@@ -91,7 +91,8 @@ mod tests {
         let fields = Fields::of(&value).unwrap();
         assert_eq!(fields.string("s"), Ok("x".into()));
         assert_eq!(fields.opt_floor_i64("n"), Ok(Some(1)));
-        assert_eq!(fields.opt_floor_i64("s"), Err(FieldError::WrongType { field: "s", expected: "a number" }));
+        let wrong = Err(FieldError::WrongType { field: "s", expected: "a number that fits 64 bits" });
+        assert_eq!(fields.opt_floor_i64("s"), wrong);
         assert_eq!(fields.opt_bool("b"), Ok(Some(true)));
         assert_eq!(fields.object("o").unwrap().i64("inner"), Ok(1));
         assert_eq!(fields.opt_string("nothing"), Ok(None), "null is no value");

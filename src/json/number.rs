@@ -2,7 +2,8 @@
 //! down) and writes only whole numbers, so it never converts to or from `f64`: core's float parsing and printing,
 //! with their tables, were 18 KB gzip of the shipped wasm.
 
-/// A number exactly as its JSON text. Two are equal when their values are: `1`, `1.0` and `10e-1` are one number.
+/// A number exactly as its JSON text. Two are equal when their values are: `1`, `1.0` and `10e-1` are one number
+/// (exponents beyond ±2^40 are clamped, so beyond them only the digits tell numbers apart).
 #[derive(Debug, Clone)]
 pub struct Number(String);
 
@@ -19,8 +20,7 @@ impl Number {
     /// The value if it is a whole number that fits `i64`; `1.5` and `1e300` are not one.
     pub fn as_i64(&self) -> Option<i64> {
         let decimal = Decimal::of(&self.0);
-        let magnitude = decimal.scaled_integer()?;
-        decimal.signed(magnitude)
+        decimal.signed(decimal.scaled_integer()?)
     }
 
     /// The value rounded down to a whole number, if that fits `i64`: `1.5` is 1, `-1.5` is -2.
@@ -32,12 +32,8 @@ impl Number {
         // The digits carry no trailing zeros, so a negative exponent means a fraction remains.
         let fraction_digits = usize::try_from(-decimal.exponent).unwrap_or(usize::MAX);
         let whole_digits = decimal.digits.len().saturating_sub(fraction_digits);
-        let whole = if whole_digits == 0 { 0 } else { decimal.digits[..whole_digits].parse::<i64>().ok()? };
-        if decimal.negative {
-            whole.checked_neg()?.checked_sub(1)
-        } else {
-            Some(whole)
-        }
+        let whole = if whole_digits == 0 { 0 } else { decimal.digits[..whole_digits].parse::<u64>().ok()? };
+        decimal.signed(whole)?.checked_sub(i64::from(decimal.negative))
     }
 }
 
@@ -86,20 +82,21 @@ impl Decimal {
         Decimal { negative, digits: kept.to_owned(), exponent }
     }
 
-    /// `digits × 10^exponent` when that is a whole number that fits `i64`.
-    fn scaled_integer(&self) -> Option<i64> {
+    /// `digits × 10^exponent` when that is a whole number below 2^64.
+    fn scaled_integer(&self) -> Option<u64> {
         if self.digits.is_empty() {
             return Some(0);
         }
-        let scale = 10_i64.checked_pow(u32::try_from(self.exponent).ok()?)?;
-        self.digits.parse::<i64>().ok()?.checked_mul(scale)
+        let scale = 10_u64.checked_pow(u32::try_from(self.exponent).ok()?)?;
+        self.digits.parse::<u64>().ok()?.checked_mul(scale)
     }
 
-    fn signed(&self, magnitude: i64) -> Option<i64> {
+    /// `magnitude` with this number's sign, if that fits `i64` (down to `i64::MIN`).
+    fn signed(&self, magnitude: u64) -> Option<i64> {
         if self.negative {
-            magnitude.checked_neg()
+            0_i64.checked_sub_unsigned(magnitude)
         } else {
-            Some(magnitude)
+            i64::try_from(magnitude).ok()
         }
     }
 }
@@ -141,7 +138,9 @@ mod tests {
             ("2500e-2", Some(25)),
             ("0.00e5", Some(0)),
             ("9223372036854775807", Some(i64::MAX)),
-            ("-9223372036854775808", None),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("-92233720368547758080e-1", Some(i64::MIN)),
+            ("-9223372036854775809", None),
             ("9223372036854775808", None),
             ("1.5", None),
             ("1e300", None),
@@ -163,6 +162,10 @@ mod tests {
             ("7", Some(7)),
             ("-7", Some(-7)),
             ("123e-1", Some(12)),
+            ("-1e-1", Some(-1)),
+            ("-2.0", Some(-2)),
+            ("-9223372036854775807.5", Some(i64::MIN)),
+            ("-9223372036854775808.5", None),
             ("5e-99999999999999999999", Some(0)),
             ("1e300", None),
             ("99999999999999999999.5", None),
@@ -181,5 +184,6 @@ mod tests {
         assert_ne!(number("1.5"), number("15"));
         assert_eq!(Number::from(31_u32), number("31"));
         assert_eq!(Number::from(-3_i64).as_str(), "-3");
+        assert_eq!(Number::from(i64::MIN).as_i64(), Some(i64::MIN));
     }
 }

@@ -198,7 +198,7 @@ mod tests {
         }
         assert_eq!(
             Claims::decode(&jwt(&with("exp", json!("tomorrow")))),
-            Err(TokenError::Undecodable("a claim has the wrong type: `exp` must be a number".into()))
+            Err(TokenError::Undecodable("a claim has the wrong type: `exp` must be a number that fits 64 bits".into()))
         );
         assert_eq!(
             Claims::decode(&format!("h.{not_json}.s")),
