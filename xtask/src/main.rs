@@ -14,7 +14,7 @@ use xtask::{bench, setup};
 const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   setup          install what is missing (idempotent)
   dev            set up, build, start livekit-server + devserver + the app; Ctrl-C stops all
-  test           set up, then run the native, browser and e2e suites
+  test [SUITE..] set up, then run the native, browser and e2e suites (or only the named ones)
   build-release  set up, then build the release app into dist/
   bench          set up, build, measure sizes and start-up; print the table and write BENCHMARKS.md";
 
@@ -83,10 +83,15 @@ struct SuiteResult {
 }
 
 fn test() -> Result<(), StepError> {
+    let only: Vec<String> = std::env::args().skip(2).collect();
+    let wanted = |suite: &str| only.is_empty() || only.iter().any(|name| name == suite);
     setup::run_all()?;
     build_devserver()?;
-    let mut results = vec![run_suite("native", command("cargo").args(["test", "--workspace", "--exclude", "e2e"]))?];
-    {
+    let mut results = Vec::new();
+    if wanted("native") {
+        results.push(run_suite("native", command("cargo").args(["test", "--workspace", "--exclude", "e2e"]))?);
+    }
+    if wanted("browser") {
         let stack = Stack::start(StackOptions {
             ports: TEST_PORTS,
             dist: None,
@@ -96,8 +101,10 @@ fn test() -> Result<(), StepError> {
         })?;
         results.push(run_suite("browser", stack.browser_tests().arg("--tests"))?);
     }
-    build_app(Profile::Release)?;
-    results.push(run_suite("e2e", command("cargo").args(["test", "--package", "e2e"]))?);
+    if wanted("e2e") {
+        build_app(Profile::Release)?;
+        results.push(run_suite("e2e", command("cargo").args(["test", "--package", "e2e"]))?);
+    }
 
     println!();
     for r in &results {

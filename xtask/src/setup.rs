@@ -30,6 +30,7 @@ pub fn run_all() -> Result<(), StepError> {
     livekit_bundle()?;
     livekit_server()?;
     cargo_fetch()?;
+    std_sources_fetch()?;
     println!("==> setup: everything present ({:.1} s)", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -191,6 +192,23 @@ fn livekit_server() -> Result<(), StepError> {
 /// Trunk builds offline, so every crate must be downloaded first.
 fn cargo_fetch() -> Result<(), StepError> {
     run("cargo-fetch", command("cargo").args(["fetch", "--quiet"]))
+}
+
+/// The release build rebuilds std (`-Zbuild-std`) and Trunk runs cargo offline, so std's own dependencies
+/// (`wasip1`, `compiler_builtins`, ...) must be in the cargo home too; `cargo fetch` of the workspace never
+/// downloads them.
+fn std_sources_fetch() -> Result<(), StepError> {
+    let toolchain = SHIPPED_WASM.toolchain;
+    let sysroot = output_of(Path::new("rustc"), &[&format!("+{toolchain}"), "--print", "sysroot"])
+        .ok_or_else(|| step_error("std-fetch", format!("`rustc +{toolchain} --print sysroot` failed")))?;
+    let manifest = Path::new(&sysroot).join("lib/rustlib/src/rust/library/Cargo.toml");
+    run(
+        "std-fetch",
+        Command::new("cargo")
+            .arg(format!("+{toolchain}"))
+            .args(["fetch", "--quiet", "--manifest-path"])
+            .arg(&manifest),
+    )
 }
 
 fn read(path: &Path, step: &str) -> Result<String, StepError> {
