@@ -5,7 +5,9 @@
 pub mod bench;
 pub mod build;
 pub mod paths;
+pub mod port_holder;
 pub mod process;
 pub mod scratch;
 pub mod setup;
 pub mod stack;
+pub mod supervise;

@@ -8,12 +8,14 @@ use xtask::build::{build_app, build_devserver, Profile};
 use xtask::paths;
 use xtask::process::{command, describe, step_error, StepError};
 use xtask::scratch::{self, RunScratch};
-use xtask::stack::{Stack, StackOptions, DEV_PORTS, TEST_PORTS};
-use xtask::{bench, setup};
+use xtask::stack::{Ports, Stack, StackOptions, DEV_PORTS, TEST_PORTS};
+use xtask::{bench, setup, supervise};
 
 const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   setup          install what is missing (idempotent)
-  dev            set up, build, start livekit-server + devserver + the app; Ctrl-C stops all
+  dev [--port-base N]
+                 set up, build, start livekit-server + devserver + the app; Ctrl-C (or SIGTERM/SIGHUP) stops
+                 all; --port-base N moves livekit to N..N+2 and the devserver to N+3
   test [SUITE..] set up, then run the native, browser and e2e suites (or only the named ones)
   build-release  set up, then build the release app into dist/
   bench          set up, build, measure sizes and start-up; print the table and write BENCHMARKS.md";
@@ -32,7 +34,10 @@ fn main() -> ExitCode {
         }
     };
     scratch::prune_stale_target_dirs();
-    let result = RunScratch::enter().and_then(|_scratch| run());
+    let result = RunScratch::enter().and_then(|_scratch| {
+        supervise::install(scratch::remove_own).map_err(|err| step_error("signals", err.to_string()))?;
+        run()
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -43,11 +48,20 @@ fn main() -> ExitCode {
 }
 
 fn dev() -> Result<(), StepError> {
+    let ports = match std::env::args().skip(2).collect::<Vec<_>>().as_slice() {
+        [] => DEV_PORTS,
+        [flag, base] if flag == "--port-base" => base
+            .parse()
+            .ok()
+            .and_then(Ports::from_base)
+            .ok_or_else(|| step_error("dev", format!("--port-base wants a port from 1024 to 65530, not `{base}`")))?,
+        other => return Err(step_error("dev", format!("unexpected arguments {other:?}; see `cargo xtask help`"))),
+    };
     setup::run_all()?;
     build_devserver()?;
     build_app(Profile::Debug)?;
     let mut stack = Stack::start(StackOptions {
-        ports: DEV_PORTS,
+        ports,
         dist: Some(paths::dist_dir()),
         faults: false,
         chromedriver: false,
@@ -63,7 +77,8 @@ fn dev() -> Result<(), StepError> {
         "Sign in as alice@example.com or bob@example.com, password `password`; open a second window for the other one."
     );
     println!("Press Ctrl-C to stop everything.");
-    // Ctrl-C reaches every server (one process group); a clean exit is the normal way out.
+    // A stop signal is handled by `supervise`, which stops every server and exits; here only a server that
+    // exits by itself ends the wait.
     match stack.wait_for_exit() {
         (name, status) if status.success() => {
             println!("{name} stopped; everything else is stopped too.");
@@ -127,10 +142,7 @@ fn test() -> Result<(), StepError> {
 fn run_suite(name: &'static str, command: &mut Command) -> Result<SuiteResult, StepError> {
     println!("==> suite {name}: {}", describe(command));
     let started = Instant::now();
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|err| step_error(name, format!("could not start `{}`: {err}", describe(command))))?;
+    let mut child = xtask::process::spawn(name, command.stdout(Stdio::piped()))?;
     let (mut passed, mut failed) = (0, 0);
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -141,7 +153,9 @@ fn run_suite(name: &'static str, command: &mut Command) -> Result<SuiteResult, S
             }
         }
     }
-    let status = child.wait().map_err(|err| step_error(name, err.to_string()))?;
+    let status = child.wait();
+    supervise::forget(child.id());
+    let status = status.map_err(|err| step_error(name, err.to_string()))?;
     Ok(SuiteResult { name, passed, failed, succeeded: status.success(), seconds: started.elapsed().as_secs_f64() })
 }
 

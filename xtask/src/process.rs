@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus};
 
-use crate::paths;
+use crate::{paths, supervise};
 
 /// A failed step: which one, and the command that failed, so the reader can rerun it by hand.
 #[derive(Debug)]
@@ -54,10 +54,22 @@ pub fn run(step: &str, command: &mut Command) -> Result<(), StepError> {
     }
 }
 
+/// Runs to completion as a supervised child (see [`crate::supervise`]).
 pub fn status(step: &str, command: &mut Command) -> Result<ExitStatus, StepError> {
-    command
-        .status()
-        .map_err(|err| step_error(step, format!("could not start `{}`: {err}", describe(command))))
+    let mut child = spawn(step, command)?;
+    let status = child.wait();
+    supervise::forget(child.id());
+    status.map_err(|err| step_error(step, format!("`{}`: {err}", describe(command))))
+}
+
+/// Starts `command` as a supervised child: stopped with xtask on a signal, killed if xtask dies. Call
+/// [`supervise::forget`] with its id once it has been waited for.
+pub fn spawn(step: &str, command: &mut Command) -> Result<Child, StepError> {
+    let child = supervise::supervised(command)
+        .spawn()
+        .map_err(|err| step_error(step, format!("could not start `{}`: {err}", describe(command))))?;
+    supervise::track(child.id());
+    Ok(child)
 }
 
 /// The trimmed stdout of a command that succeeded, or `None`.
@@ -69,7 +81,9 @@ pub fn output_of(program: &Path, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
-/// A child process that is killed and reaped when dropped, so no server outlives its test or Ctrl-C.
+/// A child process that is killed (with its process group) and reaped when dropped, so no server outlives its
+/// test or Ctrl-C.
+#[must_use = "dropping the guard kills the process at once"]
 pub struct ChildGuard {
     pub name: &'static str,
     child: Child,
@@ -77,10 +91,7 @@ pub struct ChildGuard {
 
 impl ChildGuard {
     pub fn spawn(name: &'static str, command: &mut Command) -> Result<Self, StepError> {
-        let child = command
-            .spawn()
-            .map_err(|err| step_error(name, format!("could not start `{}`: {err}", describe(command))))?;
-        Ok(ChildGuard { name, child })
+        Ok(ChildGuard { name, child: spawn(name, command)? })
     }
 
     /// `Some(status)` once the child has exited.
@@ -96,8 +107,11 @@ impl ChildGuard {
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         if self.exited().is_none() {
-            let _ = self.child.kill();
+            // The whole group: a server's own children (a browser under its driver) go with it.
+            // SAFETY: plain syscall; the child leads its group (see `supervise::supervised`) and is not reaped yet.
+            unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
         }
         let _ = self.child.wait();
+        supervise::forget(self.child.id());
     }
 }

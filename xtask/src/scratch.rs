@@ -28,7 +28,18 @@ impl RunScratch {
         std::fs::create_dir_all(&dir)
             .map_err(|err| step_error("scratch", format!("cannot create {}: {err}", dir.display())))?;
         std::env::set_var("TMPDIR", &dir);
+        let _ = RUN_DIR.set(dir.clone());
         Ok(RunScratch { dir })
+    }
+}
+
+/// This run's directory, once [`RunScratch::enter`] made it (`TMPDIR` then points inside it).
+static RUN_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Removes this run's directory; for exits that skip destructors (a stop signal, see `crate::supervise`).
+pub fn remove_own() {
+    if let Some(dir) = RUN_DIR.get() {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 

@@ -24,6 +24,20 @@ pub struct Ports {
     pub chromedriver: u16,
 }
 
+impl Ports {
+    /// livekit-server on `base`, `base + 1` (TCP media) and `base + 2` (UDP media), the devserver on `base + 3`
+    /// and ChromeDriver on `base + 4`; `None` below 1024 or where the range would pass 65535.
+    pub fn from_base(base: u16) -> Option<Ports> {
+        (base >= 1024 && base <= u16::MAX - 5).then_some(Ports {
+            livekit: base,
+            livekit_tcp: base + 1,
+            livekit_udp: base + 2,
+            devserver: base + 3,
+            chromedriver: base + 4,
+        })
+    }
+}
+
 pub const DEV_PORTS: Ports =
     Ports { livekit: 7880, livekit_tcp: 7881, livekit_udp: 7882, devserver: 8787, chromedriver: 9515 };
 pub const TEST_PORTS: Ports =
@@ -195,7 +209,11 @@ fn spawn_and_wait(
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     // Readiness is "the port answers", so a server left over on it would pass for ours.
     if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-        return Err(step_error(name, format!("port {port} is already in use (another stack still running?)")));
+        let holder = crate::port_holder::describe(port).unwrap_or_else(|| "another process".to_owned());
+        return Err(step_error(
+            name,
+            format!("port {port} is already in use by {holder}; stop it (another `cargo xtask dev` or test run?) and try again"),
+        ));
     }
     let mut guard = ChildGuard::spawn(name, &mut command)?;
     let deadline = Instant::now() + READY_TIMEOUT;
