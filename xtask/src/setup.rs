@@ -117,7 +117,8 @@ fn chromium() -> Result<(), StepError> {
         if sudo {
             cmd.arg("apt-get");
         }
-        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        // Another apt (unattended upgrades, a parallel set-up) holds the lock for a while: wait, do not fail.
+        cmd.args(["-o", "DPkg::Lock::Timeout=600"]).args(args).env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };
     let packages = ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"];
