@@ -3,6 +3,7 @@
 pub mod app;
 pub mod components;
 pub mod config;
+pub mod date;
 pub mod expiry;
 pub mod http;
 pub mod json;

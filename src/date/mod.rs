@@ -1,0 +1,15 @@
+//! The date itself, as pure logic: what each person sees from the `video_dates` row, the partner's
+//! connection and the server's clock. No browser types here; the date page feeds it and renders the result.
+//!
+//! The rules live in the database (`supabase/migrations/`): this module never decides a transition, it only
+//! says what the row means for one of the two people and which call the page should make next.
+
+mod clock;
+mod partner;
+mod state;
+
+pub use clock::ServerClock;
+pub use partner::{PartnerLink, PartnerNotice, PARTNER_GRACE_MS};
+pub use state::{
+    DateFacts, DateState, EndReason, Extension, MeetAgain, Outcome, Who, EXTENSION_OFFER_MS, MAX_EXTENSIONS,
+};
