@@ -36,7 +36,9 @@ fn main() -> ExitCode {
     scratch::prune_stale_target_dirs();
     let result = RunScratch::enter().and_then(|_scratch| {
         supervise::install(scratch::remove_own).map_err(|err| step_error("signals", err.to_string()))?;
-        run()
+        let result = run();
+        supervise::yield_to_stop();
+        result
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,9 @@ const STOP_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHU
 
 /// Process groups of the children alive now (each child leads its own, so its pid is the group id).
 static GROUPS: Mutex<Vec<libc::pid_t>> = Mutex::new(Vec::new());
+
+/// Set once a stop signal arrived: the signal thread owns the exit from then on.
+static STOPPING: AtomicBool = AtomicBool::new(false);
 
 /// Blocks the stop signals and starts the thread that handles them. Call first in `main`, before any other
 /// thread exists, so every later thread inherits the mask (std resets it in children, which keep the defaults).
@@ -39,12 +43,21 @@ pub fn install(on_stop: fn()) -> io::Result<()> {
         let mut signal: libc::c_int = 0;
         // SAFETY: `set` lives for this loop and `signal` is a valid out pointer.
         while unsafe { libc::sigwait(&set, &mut signal) } != 0 {}
+        STOPPING.store(true, Ordering::SeqCst);
         eprintln!("xtask: {} received; stopping everything this run started", signal_name(signal));
         stop_children();
         on_stop();
         std::process::exit(128 + signal);
     })?;
     Ok(())
+}
+
+/// Parks the calling thread for good when a stop signal is being handled, so a task that ends because its
+/// children were stopped (they exit 0 on SIGTERM) does not exit the process first with its own code.
+pub fn yield_to_stop() {
+    while STOPPING.load(Ordering::SeqCst) {
+        std::thread::park();
+    }
 }
 
 /// Makes `command` a supervised child: its own process group, and SIGKILL when xtask dies.
