@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 
 use crate::components::error_panel::ErrorPanel;
-use crate::config::{self, Config, ConfigError};
-use crate::logging;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_wasm::{ConsoleConfig, WASMLayer, WASMLayerConfigBuilder};
+
+use crate::config::{self, Config, ConfigError, LogLevel};
 use crate::pages::{home::Home, not_found::NotFound, sign_in::SignIn, video_date::VideoDatePage};
 use crate::routes::Route;
 
@@ -46,8 +48,8 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Configured(config: Config, route: Route) -> impl IntoView {
-    logging::init(config.log_level);
-    logging::info!("config loaded livekit_url={}", config.livekit_url);
+    log_to_console(config.log_level);
+    tracing::info!(livekit_url = %config.livekit_url, "config loaded");
     provide_context(config);
     match route {
         Route::Home => view! { <Home/> }.into_any(),
@@ -55,4 +57,17 @@ fn Configured(config: Config, route: Route) -> impl IntoView {
         Route::SignIn { next } => view! { <SignIn next/> }.into_any(),
         Route::NotFound => view! { <NotFound/> }.into_any(),
     }
+}
+
+/// Sends tracing's events at `level` and above to the browser console. A page loads its config once; a global
+/// subscriber can be set once, so when the app is mounted again in the same page the first one stays.
+fn log_to_console(level: LogLevel) {
+    let config = WASMLayerConfigBuilder::new()
+        .set_max_level(level.into())
+        // Timings would add a performance mark per event and span, which nothing reads and nothing clears.
+        .set_report_logs_in_timings(false)
+        .set_console_config(ConsoleConfig::ReportWithoutConsoleColor)
+        .build();
+    let subscriber = tracing_subscriber::registry().with(WASMLayer::new(config));
+    let _already_set = tracing::subscriber::set_global_default(subscriber);
 }

@@ -4,8 +4,10 @@
 
 use thiserror::Error;
 
-use crate::http;
-use crate::json::{FieldError, Fields, Json, ParseError};
+use gloo_net::http::Request;
+use serde::Deserialize;
+
+use crate::wire::{self, WireError};
 
 /// Where the config lives, relative to the page's origin.
 pub const CONFIG_PATH: &str = "/config.json";
@@ -27,7 +29,8 @@ pub struct Config {
 }
 
 // Ordered from the fewest lines to the most: a level logs everything at or before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     Error,
     Warn,
@@ -37,15 +40,14 @@ pub enum LogLevel {
     Trace,
 }
 
-impl LogLevel {
-    fn from_json(value: &Json) -> Option<LogLevel> {
-        match value.as_str()? {
-            "error" => Some(LogLevel::Error),
-            "warn" => Some(LogLevel::Warn),
-            "info" => Some(LogLevel::Info),
-            "debug" => Some(LogLevel::Debug),
-            "trace" => Some(LogLevel::Trace),
-            _ => None,
+impl From<LogLevel> for tracing::Level {
+    fn from(level: LogLevel) -> tracing::Level {
+        match level {
+            LogLevel::Error => tracing::Level::ERROR,
+            LogLevel::Warn => tracing::Level::WARN,
+            LogLevel::Info => tracing::Level::INFO,
+            LogLevel::Debug => tracing::Level::DEBUG,
+            LogLevel::Trace => tracing::Level::TRACE,
         }
     }
 }
@@ -66,57 +68,29 @@ pub enum ConfigError {
     BadUrl { field: &'static str, expected: &'static str },
 }
 
-/// The file as written; every field optional so a missing one gets its own error.
+/// The file as written; every field optional so a missing one gets its own error. Any other field is most
+/// likely a misspelling, which would otherwise go unnoticed, so the file may have no other.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawConfig {
     livekit_url: Option<String>,
     token_endpoint: Option<String>,
     supabase_url: Option<String>,
     supabase_anon_key: Option<String>,
-    log_level: LogLevel,
+    log_level: Option<LogLevel>,
     metrics_endpoint: Option<String>,
 }
 
-/// Every field the file may have: any other is most likely a misspelling, which would otherwise go unnoticed.
-const FIELDS: &[&str] =
-    &["livekit_url", "token_endpoint", "supabase_url", "supabase_anon_key", "log_level", "metrics_endpoint"];
-
-impl RawConfig {
-    /// Any field of the wrong type, or unknown, makes the whole file malformed, before a field is found missing.
-    fn parse(text: &str) -> Result<Self, ConfigError> {
-        let json = Json::parse(text)?;
-        let fields = Fields::of(&json)?;
-        let members = json.as_object().unwrap_or_default();
-        if let Some((unknown, _)) = members.iter().find(|(name, _)| !FIELDS.contains(&name.as_str())) {
-            return Err(ConfigError::Malformed(format!("unknown field `{unknown}`")));
-        }
-        Ok(RawConfig {
-            livekit_url: fields.opt_string("livekit_url")?,
-            token_endpoint: fields.opt_string("token_endpoint")?,
-            supabase_url: fields.opt_string("supabase_url")?,
-            supabase_anon_key: fields.opt_string("supabase_anon_key")?,
-            log_level: fields
-                .optional("log_level", "one of error, warn, info, debug, trace", LogLevel::from_json)?
-                .unwrap_or_default(),
-            metrics_endpoint: fields.opt_string("metrics_endpoint")?,
-        })
-    }
-}
-
-impl From<ParseError> for ConfigError {
-    fn from(err: ParseError) -> Self {
-        ConfigError::Malformed(err.to_string())
-    }
-}
-
-impl From<FieldError> for ConfigError {
-    fn from(err: FieldError) -> Self {
+impl From<WireError> for ConfigError {
+    fn from(err: WireError) -> Self {
         ConfigError::Malformed(err.to_string())
     }
 }
 
 impl Config {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let raw = RawConfig::parse(text)?;
+        // Any field of the wrong type, or unknown, makes the whole file malformed, before a field is found missing.
+        let raw: RawConfig = wire::parse(text)?;
         Ok(Config {
             livekit_url: url_field("livekit_url", raw.livekit_url, &["ws://", "wss://"], "ws:// or wss://")?,
             token_endpoint: url_field("token_endpoint", raw.token_endpoint, HTTP, HTTP_EXPECTED)?,
@@ -124,7 +98,7 @@ impl Config {
                 .trim_end_matches('/')
                 .to_owned(),
             supabase_anon_key: required("supabase_anon_key", raw.supabase_anon_key)?,
-            log_level: raw.log_level,
+            log_level: raw.log_level.unwrap_or_default(),
             // Blank is off, so a deployment template can leave the field in place with no value.
             metrics_endpoint: raw
                 .metrics_endpoint
@@ -159,17 +133,18 @@ fn url_field(
 
 /// Downloads and parses the config; every failure is a [`ConfigError`] the page can show.
 pub async fn load() -> Result<Config, ConfigError> {
-    let response = http::fetch(http::Request { url: CONFIG_PATH, ..Default::default() })
-        .await
-        .map_err(|err| ConfigError::Unreachable(err.to_string()))?;
+    let unreachable = |err: gloo_net::Error| ConfigError::Unreachable(wire::request_failure(&err));
+    let response = Request::get(CONFIG_PATH).send().await.map_err(unreachable)?;
     if !response.ok() {
-        return Err(ConfigError::Status(response.status));
+        return Err(ConfigError::Status(response.status()));
     }
-    Config::parse(&response.body)
+    Config::parse(&response.text().await.map_err(unreachable)?)
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
 
     const GOOD: &str = r#"{
@@ -180,18 +155,16 @@ mod tests {
         "log_level": "debug"
     }"#;
 
-    fn with(field: &str, value: Json) -> String {
-        let Json::Object(mut members) = Json::parse(&without(field)).unwrap() else {
-            unreachable!("GOOD is an object")
-        };
-        members.push((field.to_owned(), value));
-        Json::Object(members).to_string()
+    fn with(field: &str, value: Value) -> String {
+        let mut config: Value = serde_json::from_str(GOOD).unwrap();
+        config[field] = value;
+        config.to_string()
     }
 
     fn without(field: &str) -> String {
-        let Json::Object(mut members) = Json::parse(GOOD).unwrap() else { unreachable!("GOOD is an object") };
-        members.retain(|(name, _)| name != field);
-        Json::Object(members).to_string()
+        let mut config: Value = serde_json::from_str(GOOD).unwrap();
+        config.as_object_mut().map(|members| members.remove(field));
+        config.to_string()
     }
 
     #[test]
@@ -227,6 +200,7 @@ mod tests {
     #[test]
     fn log_level_defaults_to_info() {
         assert_eq!(Config::parse(&without("log_level")).unwrap().log_level, LogLevel::Info);
+        assert_eq!(Config::parse(&with("log_level", Value::Null)).unwrap().log_level, LogLevel::Info);
     }
 
     #[test]
@@ -256,18 +230,18 @@ mod tests {
     #[test]
     fn malformed_json_unknown_fields_and_bad_levels_are_malformed() {
         for json in
-            ["", "[]", "{", r#"{"livekit_url": 3}"#, &with("log_level", "loud".into()), &with("extra", 1.into())]
+            ["", "[]", "{", r#"{"livekit_url": 3}"#, &with("log_level", "loud".into()), &with("extra", json!(1))]
         {
             assert!(matches!(Config::parse(json), Err(ConfigError::Malformed(_))), "{json}");
         }
         let malformed = |reason: &str| Err(ConfigError::Malformed(reason.into()));
-        assert_eq!(Config::parse(&with("extra", 1.into())), malformed("unknown field `extra`"));
+        assert_eq!(Config::parse(&with("extra", json!(1))), malformed("`extra` is not a field it may have"));
         assert_eq!(
             Config::parse(&with("log_level", "loud".into())),
-            malformed("`log_level` must be one of error, warn, info, debug, trace")
+            malformed("`log_level` must be one of `error`, `warn`, `info`, `debug`, `trace`")
         );
         assert_eq!(Config::parse(r#"{"livekit_url": 3}"#), malformed("`livekit_url` must be a string"));
-        assert_eq!(Config::parse("{"), malformed("expected a string key at byte 1"));
+        assert_eq!(Config::parse("{"), malformed("not JSON at line 1, column 1"));
     }
 
     #[test]

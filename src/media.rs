@@ -10,7 +10,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::livekit::MediaDeviceFailure;
-use crate::logging;
 
 /// Which devices to open; `None` is the browser's default, a device id pins one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,7 +104,7 @@ pub async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaDeviceFa
         }
         Err(err) => {
             let failure = MediaDeviceFailure::from_error_name(&error_name(&err));
-            logging::warn!("camera or microphone unavailable failure={}", failure.kind());
+            tracing::warn!(failure = failure.kind(), "camera or microphone unavailable");
             Err(failure)
         }
     }

@@ -6,10 +6,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use serde::{Serialize, Serializer};
 use wasm_bindgen::JsCast;
 
-use crate::json;
-use crate::json::Json;
 use crate::realtime::EventListener;
 
 /// Something worth counting. Kinds are short stable names (`TokenError::kind`, `ConnectError::kind`…).
@@ -33,7 +32,8 @@ pub enum Metric {
     RealtimeUnsubscribedFor { ms: u32 },
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Serialized as every field under its own name, in declaration order; an absent timing is `null`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metrics {
     pub token_fetches: u32,
     pub token_failures: Tally,
@@ -80,29 +80,6 @@ impl Metrics {
             Metric::RealtimeUnsubscribedFor { ms } => self.realtime_unsubscribed_ms += ms,
         }
     }
-
-    /// Every field under its own name, in declaration order; an absent timing is `null`.
-    pub fn to_json(&self) -> Json {
-        json!({
-            "token_fetches": self.token_fetches,
-            "token_failures": self.token_failures.to_json(),
-            "token_latency_ms": numbers(&self.token_latency_ms),
-            "connect_attempts": self.connect_attempts,
-            "connects": self.connects,
-            "connect_failures": self.connect_failures.to_json(),
-            "auth_retries": self.auth_retries,
-            "join_to_connected_ms": self.join_to_connected_ms,
-            "join_to_first_frame_ms": self.join_to_first_frame_ms,
-            "reconnects": self.reconnects,
-            "reconnect_durations_ms": numbers(&self.reconnect_durations_ms),
-            "disconnect_reasons": self.disconnect_reasons.to_json(),
-            "media_failures": self.media_failures.to_json(),
-            "realtime_subscriptions": self.realtime_subscriptions,
-            "realtime_resubscriptions": self.realtime_resubscriptions,
-            "realtime_give_ups": self.realtime_give_ups,
-            "realtime_unsubscribed_ms": self.realtime_unsubscribed_ms,
-        })
-    }
 }
 
 /// How many times each kind happened, in the order first seen. A page sees a handful of kinds, so a list does;
@@ -122,14 +99,13 @@ impl Tally {
     pub fn count(&self, kind: &str) -> u32 {
         self.0.iter().find(|(seen, _)| seen == kind).map_or(0, |&(_, count)| count)
     }
-
-    fn to_json(&self) -> Json {
-        Json::Object(self.0.iter().map(|(kind, count)| (kind.clone(), (*count).into())).collect())
-    }
 }
 
-fn numbers(numbers: &[u32]) -> Json {
-    Json::Array(numbers.iter().map(|&number| number.into()).collect())
+/// An object of counts by kind.
+impl Serialize for Tally {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(kind, count)| (kind, count)))
+    }
 }
 
 thread_local! {
@@ -145,7 +121,8 @@ pub fn snapshot() -> Metrics {
 }
 
 pub fn snapshot_json() -> String {
-    snapshot().to_json().to_string()
+    // Names and numbers only: serializing cannot fail.
+    serde_json::to_string(&snapshot()).unwrap_or_default()
 }
 
 /// Makes `window.videoDateMetrics()` return the snapshot as JSON, for the browser console and the e2e suite.
@@ -158,7 +135,16 @@ pub fn expose_on_window() {
 
 /// What the metrics endpoint receives: the two ids an operator needs to group reports, and the counters.
 pub fn summary_json(user_id: &str, date_id: &str, metrics: &Metrics) -> String {
-    json!({"user_id": user_id, "date_id": date_id, "metrics": metrics.to_json()}).to_string()
+    let summary = BeaconSummary { user_id, date_id, metrics };
+    serde_json::to_string(&summary).unwrap_or_default()
+}
+
+/// The beacon's body.
+#[derive(Serialize)]
+struct BeaconSummary<'a> {
+    user_id: &'a str,
+    date_id: &'a str,
+    metrics: &'a Metrics,
 }
 
 /// While it lives, sends the summary to the endpoint with `navigator.sendBeacon` each time the page is hidden
@@ -210,6 +196,8 @@ pub fn elapsed_ms(started: f64) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
 
     #[test]
@@ -237,22 +225,22 @@ mod tests {
         assert_eq!(m.connect_failures.count("auth"), 1);
         assert_eq!(m.join_to_first_frame_ms, Some(900), "the first frame is counted once");
         assert_eq!(m.realtime_unsubscribed_ms, 150);
-        let json = m.to_json();
+        let json = serde_json::to_value(&m).unwrap();
         assert_eq!(json["connect_failures"]["auth"].as_u64(), Some(1));
         assert_eq!(json["token_latency_ms"], json!([12]));
         assert_eq!(
             (json["join_to_first_frame_ms"].as_u64(), json["join_to_connected_ms"].is_null()),
             (Some(900), true)
         );
-        assert_eq!(json.as_object().map(<[_]>::len), Some(17), "every field");
+        assert_eq!(json.as_object().map(serde_json::Map::len), Some(17), "every field");
     }
 
     #[test]
     fn the_summary_is_the_two_ids_and_the_metrics_only() {
         let mut m = Metrics::default();
         m.apply(Metric::AuthRetry);
-        let json = Json::parse(&summary_json("user-1", "date-1", &m)).unwrap();
-        let mut keys: Vec<&str> = json.as_object().unwrap().iter().map(|(key, _)| key.as_str()).collect();
+        let json: Value = serde_json::from_str(&summary_json("user-1", "date-1", &m)).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(keys, ["date_id", "metrics", "user_id"]);
         assert_eq!((json["user_id"].as_str(), json["date_id"].as_str()), (Some("user-1"), Some("date-1")));

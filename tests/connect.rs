@@ -5,7 +5,8 @@
 mod common;
 
 use common::devserver::{self, ALICE, LIVEKIT};
-use video_date::json;
+use common::log_capture;
+use serde_json::json;
 use video_date::livekit::{
     connect, ConnectError, ConnectFailure, Connected, ConnectionState, FailureCause, MediaRequest, Room, RoomOptions,
 };
@@ -35,6 +36,7 @@ async fn a_valid_token_connects_and_publishes_the_camera() {
 
 #[wasm_bindgen_test]
 async fn a_rejected_token_is_retried_once_with_a_fresh_one() {
+    let (logs, _guard) = log_capture::capture();
     let (source, before) = alice().await;
     devserver::add_token_fault(json!({"kind": "wrong_secret"}), 1).await;
     let room = Room::new(RoomOptions::default());
@@ -42,6 +44,11 @@ async fn a_rejected_token_is_retried_once_with_a_fresh_one() {
     assert_eq!(source.requests(), 2);
     assert_eq!(devserver::token_requests().await - before, 2, "exactly two token fetches reached the server");
     room.disconnect().await;
+    let text = logs.text();
+    assert!(text.contains("span connect_attempt: attempt=1") && text.contains("span auth_retry:"), "{text}");
+    assert!(text.contains("[connect_attempt]: connect failed"), "the failure is in the first attempt's span: {text}");
+    assert!(text.contains("[auth_retry]: token fetched"), "the fresh token is fetched in the retry's span: {text}");
+    assert!(text.contains("[auth_retry>connect_attempt]: connected"), "the second attempt is in the retry: {text}");
 }
 
 #[wasm_bindgen_test]

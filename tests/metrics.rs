@@ -13,8 +13,7 @@ use common::leak_probe::{active_intervals, install_leak_probe};
 use common::page::{config, mount_page, mount_page_with, sign_in_as, DATE_ID};
 use leptos::prelude::*;
 use video_date::components::diagnostics::Diagnostics;
-use video_date::json;
-use video_date::json::Json;
+use serde_json::{json, Value as Json};
 use video_date::livekit::{connect, Connected, ConnectionQuality, Room, RoomOptions};
 use video_date::metrics::{self, Metrics};
 use video_date::realtime::{BackoffPolicy, RealtimeOptions, RealtimeStatus, ResilientChannel};
@@ -244,7 +243,7 @@ async fn a_summary_is_beaconed_when_the_page_is_hidden_or_left_and_never_after_u
     assert_eq!(beacon_url(sent), endpoint);
     let body = beacon_body(sent);
     assert!(!body.contains(session.access_token.expose()), "never a token: {body}");
-    let summary = Json::parse(&body).unwrap();
+    let summary: Json = serde_json::from_str(&body).unwrap();
     let mut keys: Vec<&str> = summary.as_object().unwrap().iter().map(|(key, _)| key.as_str()).collect();
     keys.sort_unstable();
     assert_eq!(keys, ["date_id", "metrics", "user_id"], "nothing else: {body}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::devserver::{self, ALICE, CAROL};
 use common::page::{mount_page, sign_in_as, sign_out, DATE_ID};
-use video_date::json;
+use serde_json::json;
 use video_date::livekit::{connect, MediaRequest, Room, RoomOptions};
 use wasm_bindgen_test::*;
 

@@ -13,8 +13,7 @@ use std::time::Duration;
 use common::devserver::{self, Session, ALICE, ANON_KEY, DEVSERVER};
 use common::log_capture;
 use common::page::DATE_ID;
-use video_date::json;
-use video_date::json::Json;
+use serde_json::{json, Value as Json};
 use video_date::realtime::{
     BackoffPolicy, ChangeType, PostgresChange, RealtimeOptions, RealtimeStatus, ResilientChannel,
 };
@@ -204,6 +203,7 @@ async fn subscribes_and_receives_a_row_change() {
     drop(channel);
     let text = logs.text();
     assert!(text.contains("realtime subscribing") && text.contains("realtime subscribed"), "{text}");
+    assert!(text.contains("[realtime_subscription]: realtime subscribed"), "in the subscription's span: {text}");
     assert!(!text.contains(session.access_token.expose()), "no token in the logs: {text}");
 }
 

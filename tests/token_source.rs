@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::devserver::{self, Session, ALICE, CAROL, DATE_ROOM, LIVEKIT};
 use common::log_capture;
+use serde_json::json;
 use video_date::expiry::MIN_REFRESH_DELAY_SECS;
-use video_date::json;
 use video_date::token::{EndpointSource, EndpointSourceOptions, Expectations, Secret, TokenError};
 use wasm_bindgen_test::*;
 
@@ -40,7 +40,7 @@ async fn fetches_a_valid_token_and_reuses_it_until_forced() {
     assert_eq!(source.requests(), 2, "force bypasses the cache");
 }
 
-async fn fault_gives(fault: video_date::json::Json) -> TokenError {
+async fn fault_gives(fault: serde_json::Value) -> TokenError {
     let (_session, source) = alice_source().await;
     devserver::add_token_fault(fault, 1).await;
     source.fetch(false).await.expect_err("the fault must surface as an error")
@@ -157,9 +157,17 @@ async fn no_token_or_session_reaches_logs_or_errors() {
     let jwt = issued.token.jwt().expose().to_owned();
     let mut shown = format!("{issued:?}");
     let echo_secrets = json!({"kind": "status", "status": 502, "body": format!("upstream said {jwt} for {}", session.access_token.expose())});
-    for fault in
-        [echo_secrets, json!({"kind": "expired"}), json!({"kind": "other_room"}), json!({"kind": "malformed_json"})]
-    {
+    // Answers that carry the secrets but do not fit: serde_json's own messages would quote them.
+    let malformed_answer = |body: String| json!({"kind": "status", "status": 200, "body": body});
+    let malformed = [
+        malformed_answer(format!(r#"{{"token": ["{jwt}"], "serverUrl": "{}"}}"#, session.access_token.expose())),
+        malformed_answer(format!(r#"{{"participantToken": "{jwt}", "serverUrl": 7}}"#)),
+        malformed_answer(format!(r#"{{"token": {jwt}}}"#)),
+        malformed_answer(format!(r#"{{"token": "{jwt}", "serverUrl": "{}"#, session.access_token.expose())),
+    ];
+    let faults =
+        [echo_secrets, json!({"kind": "expired"}), json!({"kind": "other_room"}), json!({"kind": "malformed_json"})];
+    for fault in faults.into_iter().chain(malformed) {
         devserver::add_token_fault(fault, 1).await;
         let err = source.fetch(true).await.unwrap_err();
         shown.push_str(&format!("{err} {err:?}\n"));

@@ -1,14 +1,13 @@
 //! The diagnostics panel: the metrics snapshot, refreshed every second, with the call's phase, the realtime
 //! status and both connection qualities, for whoever is working out why a date did not connect. Plain
-//! pretty-printed JSON, because it costs the least code and reads the same as `window.videoDateMetrics()`.
+//! pretty-printed JSON, which reads the same as `window.videoDateMetrics()`.
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
+use serde::Serialize;
 
-use crate::json;
 use crate::livekit::ConnectionQuality;
-use crate::metrics;
+use crate::metrics::{self, Metrics};
 use crate::realtime::RealtimeStatus;
 
 /// Whether a location's query (`?a=b&debug=1`) asks for the panel.
@@ -45,14 +44,15 @@ pub fn Diagnostics(
     });
     let text = move || {
         tick.track();
-        let shown = json!({
-            "phase": phase.get(),
-            "realtime": realtime.get().to_string(),
-            "local_quality": local_quality.get().label(),
-            "partner_quality": partner_quality.get().label(),
-            "metrics": metrics::snapshot().to_json(),
-        });
-        pretty(&shown.to_string())
+        let shown = Shown {
+            phase: phase.get(),
+            realtime: realtime.get().to_string(),
+            local_quality: local_quality.get().label(),
+            partner_quality: partner_quality.get().label(),
+            metrics: metrics::snapshot(),
+        };
+        // Names and numbers only: serializing cannot fail.
+        serde_json::to_string_pretty(&shown).unwrap_or_default()
     };
     view! {
         <section class="diagnostics" aria-label="Diagnostics">
@@ -61,13 +61,14 @@ pub fn Diagnostics(
     }
 }
 
-/// Indents JSON with the browser's own `JSON.stringify`, which costs no code in the wasm.
-fn pretty(json: &str) -> String {
-    js_sys::JSON::parse(json)
-        .and_then(|value| js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &JsValue::from(2)))
-        .ok()
-        .and_then(|text| text.as_string())
-        .unwrap_or_else(|| json.to_owned())
+/// What the panel shows.
+#[derive(Serialize)]
+struct Shown {
+    phase: String,
+    realtime: String,
+    local_quality: &'static str,
+    partner_quality: &'static str,
+    metrics: Metrics,
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 use std::rc::Rc;
 
 use thiserror::Error;
+use tracing::Instrument;
 
 use super::error::ConnectError;
 use super::room::Room;
-use crate::logging;
 use crate::metrics::{self, Metric};
 use crate::token::{EndpointSource, TokenError, TokenSource};
 
@@ -40,26 +40,36 @@ pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str
     let first_error = match attempt(room, &first, default_url, 1).await {
         Ok(()) => return Ok(Connected { attempts: 1 }),
         Err(FailureCause::Connect(err)) if err.is_auth() => err,
-        Err(cause) => return Err(ConnectFailure { attempts: u8::from(matches!(cause, FailureCause::Connect(_))), cause }),
+        Err(cause) => {
+            return Err(ConnectFailure { attempts: u8::from(matches!(cause, FailureCause::Connect(_))), cause })
+        }
     };
-    logging::warn!(
-        "the server refused the token; fetching a fresh one for the single retry kind={}",
-        first_error.kind()
-    );
-    metrics::record(Metric::AuthRetry);
-    let fresh = source.fetch(true).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
-    let fixed = TokenSource::Fixed(fresh);
-    match attempt(room, &fixed, default_url, 2).await {
-        Ok(()) => Ok(Connected { attempts: 2 }),
-        Err(cause) => Err(ConnectFailure { attempts: 2, cause }),
+    let retry = tracing::info_span!("auth_retry", first_error = first_error.kind());
+    async {
+        tracing::warn!("the server refused the token; fetching a fresh one for the single retry");
+        metrics::record(Metric::AuthRetry);
+        let fresh = source.fetch(true).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
+        let fixed = TokenSource::Fixed(fresh);
+        match attempt(room, &fixed, default_url, 2).await {
+            Ok(()) => Ok(Connected { attempts: 2 }),
+            Err(cause) => Err(ConnectFailure { attempts: 2, cause }),
+        }
     }
+    .instrument(retry)
+    .await
 }
 
 /// One connect attempt; the endpoint source answers from its cache when it can.
 async fn attempt(room: &Room, source: &TokenSource, default_url: &str, number: u8) -> Result<(), FailureCause> {
+    connect_once(room, source, default_url, number)
+        .instrument(tracing::info_span!("connect_attempt", attempt = number))
+        .await
+}
+
+async fn connect_once(room: &Room, source: &TokenSource, default_url: &str, number: u8) -> Result<(), FailureCause> {
     let issued = source.fetch(false).await?;
     let url = issued.server_url.as_deref().unwrap_or(default_url);
-    logging::info!("connecting to the video server attempt={number} url={url}");
+    tracing::info!(url, "connecting to the video server");
     metrics::record(Metric::ConnectAttempt);
     let started = js_sys::Date::now();
     let result = room.connect(url, &issued.token).await;
@@ -67,11 +77,11 @@ async fn attempt(room: &Room, source: &TokenSource, default_url: &str, number: u
     match &result {
         Ok(()) => {
             metrics::record(Metric::Connected { attempts: number });
-            logging::info!("connected attempt={number} elapsed_ms={elapsed_ms}");
+            tracing::info!(elapsed_ms, "connected");
         }
         Err(err) => {
             metrics::record(Metric::ConnectFailed { kind: err.kind() });
-            logging::warn!("connect failed: {err} attempt={number} elapsed_ms={elapsed_ms} kind={}", err.kind());
+            tracing::warn!(elapsed_ms, kind = err.kind(), "connect failed: {err}");
         }
     }
     result.map_err(FailureCause::from)

@@ -10,7 +10,6 @@ use gloo_timers::callback::Timeout;
 
 use super::protocol::{JoinPayload, Message, PostgresChange, Status, SystemMessage};
 use super::socket::{Socket, SocketEvent};
-use crate::json::Json;
 use crate::token::Secret;
 
 /// The statuses realtime-js reports from `subscribe`, with the same meanings.
@@ -30,9 +29,9 @@ pub enum ChannelEvent {
     Status(ChannelStatus),
     PostgresChange(PostgresChange),
     System(SystemMessage),
-    Broadcast { event: String, payload: Json },
-    PresenceState(Json),
-    PresenceDiff { joins: Json, leaves: Json },
+    Broadcast { event: String, payload: serde_json::Value },
+    PresenceState(serde_json::Value),
+    PresenceDiff { joins: serde_json::Value, leaves: serde_json::Value },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -146,8 +145,10 @@ impl Inner {
                         ChannelEvent::Status(ChannelStatus::Subscribed)
                     }
                     Status::Error => {
-                        let reason =
-                            response.get("reason").and_then(Json::as_str).unwrap_or("join refused without a reason");
+                        let reason = response
+                            .get("reason")
+                            .and_then(serde_json::Value::as_str)
+                            .unwrap_or("join refused without a reason");
                         return self.finish(State::Failed, ChannelStatus::ChannelError(reason.to_owned()));
                     }
                 }

@@ -1,13 +1,14 @@
 //! The Supabase Realtime (Phoenix) wire format as typed messages, for both text protocol versions:
 //! 1.0.0 objects `{topic,event,payload,ref,join_ref}` and 2.0.0 arrays `[join_ref,ref,topic,event,payload]`.
 //! Pure: no browser APIs, so every shape in `reference/realtime.md` is checked with plain `cargo test`.
-//! A frame that does not fit becomes a [`ProtocolError`], never a panic.
+//! A frame that does not fit becomes a [`ProtocolError`], never a panic; its message never quotes the frame.
 
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use thiserror::Error;
 
-use crate::json;
-use crate::json::Json;
 use crate::token::Secret;
+use crate::wire::{self, WireError};
 
 /// The protocol version, sent as the socket URL's `vsn` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +55,7 @@ pub enum Message {
     /// `phx_reply` to the push whose ref it carries.
     Reply {
         status: Status,
-        response: Json,
+        response: Value,
     },
     /// `heartbeat` on topic `phoenix`.
     Heartbeat,
@@ -64,13 +65,13 @@ pub enum Message {
     },
     Broadcast {
         event: String,
-        payload: Json,
+        payload: Value,
     },
     /// `{key: {metas: [...]}}`, passed on as sent.
-    PresenceState(Json),
+    PresenceState(Value),
     PresenceDiff {
-        joins: Json,
-        leaves: Json,
+        joins: Value,
+        leaves: Value,
     },
     System(SystemMessage),
     /// `phx_close`: the channel stopped (left, or shut down by the server).
@@ -83,21 +84,26 @@ pub enum Message {
     AccessToken(Secret),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
     Error,
 }
 
-/// The `phx_join` payload: what to listen to, and as whom.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The `phx_join` payload: what to listen to, and as whom. Lenient like the server: a missing part of the
+/// config takes its default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct JoinPayload {
+    #[serde(default)]
     pub config: JoinConfig,
     /// The user's JWT; without it the server uses the socket's anon key.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "Secret::serialize_exposed_optional")]
     pub access_token: Option<Secret>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct JoinConfig {
     pub postgres_changes: Vec<PostgresChangesBinding>,
     pub broadcast: BroadcastConfig,
@@ -106,30 +112,36 @@ pub struct JoinConfig {
 }
 
 /// One `postgres_changes` subscription: `event` is `*`, `INSERT`, `UPDATE` or `DELETE`; `filter` is like `id=eq.42`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostgresChangesBinding {
     pub event: String,
     pub schema: String,
+    #[serde(default)]
     pub table: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BroadcastConfig {
     /// Sent as `self`: whether our own broadcasts come back to us.
+    #[serde(rename = "self")]
     pub receive_own: bool,
     /// Whether the server acknowledges each broadcast with a reply.
     pub ack: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PresenceConfig {
     /// Empty: the server picks one.
     pub key: String,
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum ChangeType {
     Insert,
     Update,
@@ -148,33 +160,39 @@ impl ChangeType {
 
 /// A row change. `record` is the new row (`Null` for a delete), `old_record` the old one (`Null` for an insert;
 /// only the primary key unless the table has REPLICA IDENTITY FULL). The page deserializes them itself.
-#[derive(Debug, Clone, PartialEq)]
+/// The server leaves out the row a change does not have; so do we.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostgresChange {
+    #[serde(rename = "type")]
     pub change: ChangeType,
     pub schema: String,
     pub table: String,
-    pub record: Json,
-    pub old_record: Json,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub record: Value,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub old_record: Value,
+    #[serde(default, deserialize_with = "empty_if_null")]
     pub commit_timestamp: String,
 }
 
 /// A `system` push: the outcome of the postgres_changes set-up after a join, or why the server shuts a channel.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemMessage {
     /// `postgres_changes` or `system`.
     pub extension: String,
     pub status: Status,
+    #[serde(default, deserialize_with = "empty_if_null")]
     pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ProtocolError {
     #[error("The realtime server sent a frame that is not JSON ({0}). Check that the URL points at a Supabase Realtime server.")]
-    NotJson(String),
+    NotJson(WireError),
     #[error("The realtime server sent a frame that is not a protocol {vsn} message ({expected}). Check that the socket asks for the protocol version the server speaks.")]
     NotAnEnvelope { vsn: &'static str, expected: &'static str },
     #[error("The realtime server's \"{event}\" message has a missing or invalid \"{field}\". The server may be newer than this app; if it keeps happening, tell whoever runs this site.")]
-    BadField { event: String, field: &'static str },
+    BadField { event: String, field: String },
     #[error("The realtime server sent an event this app does not know (\"{0}\"); it is ignored.")]
     UnknownEvent(String),
 }
@@ -182,275 +200,173 @@ pub enum ProtocolError {
 const V1_EXPECTED: &str = "an object with topic, event, payload and ref";
 const V2_EXPECTED: &str = "an array of join_ref, ref, topic, event, payload";
 
+/// The envelope's fields by name, whichever version carried them.
+#[derive(Deserialize)]
+struct Frame {
+    #[serde(default)]
+    join_ref: Option<String>,
+    #[serde(rename = "ref", default)]
+    msg_ref: Option<String>,
+    topic: String,
+    event: String,
+    #[serde(default)]
+    payload: Value,
+}
+
 /// The frame's text for `vsn`.
 pub fn encode(vsn: Vsn, envelope: &Envelope) -> String {
     let (event, payload) = envelope.message.to_wire();
+    let (join_ref, msg_ref, topic) = (&envelope.join_ref, &envelope.msg_ref, &envelope.topic);
     let frame = match vsn {
-        Vsn::V1 => json!({
-            "topic": &envelope.topic,
-            "event": event,
-            "payload": payload,
-            "ref": envelope.msg_ref.as_deref(),
-            "join_ref": envelope.join_ref.as_deref(),
-        }),
-        Vsn::V2 => {
-            json!([envelope.join_ref.as_deref(), envelope.msg_ref.as_deref(), &envelope.topic, event, payload])
-        }
+        Vsn::V1 => json!({"topic": topic, "event": event, "payload": payload, "ref": msg_ref, "join_ref": join_ref}),
+        Vsn::V2 => json!([join_ref, msg_ref, topic, event, payload]),
     };
     frame.to_string()
 }
 
 /// A frame received as text in `vsn`.
 pub fn decode(vsn: Vsn, text: &str) -> Result<Envelope, ProtocolError> {
-    let frame = Json::parse(text).map_err(|err| ProtocolError::NotJson(err.to_string()))?;
-    let not_envelope = |expected| ProtocolError::NotAnEnvelope { vsn: vsn.as_str(), expected };
-    let (join_ref, msg_ref, topic, event, payload) = match (vsn, frame) {
-        (Vsn::V1, Json::Object(mut members)) => {
-            // Moved out rather than cloned: the payload may be a whole row. The last of a repeated key counts.
-            let mut take = |key: &str| {
-                members.iter().rposition(|(name, _)| name == key).map_or(Json::Null, |at| members.remove(at).1)
-            };
-            (take("join_ref"), take("ref"), take("topic"), take("event"), take("payload"))
+    let frame: Value = wire::parse(text).map_err(ProtocolError::NotJson)?;
+    let named = match (vsn, frame) {
+        (Vsn::V1, frame @ Value::Object(_)) => frame,
+        (Vsn::V2, Value::Array(items)) if items.len() == 5 => {
+            let [join_ref, msg_ref, topic, event, payload] = <[Value; 5]>::try_from(items).unwrap_or_default();
+            json!({"join_ref": join_ref, "ref": msg_ref, "topic": topic, "event": event, "payload": payload})
         }
-        (Vsn::V2, Json::Array(items)) if items.len() == 5 => {
-            let mut items = items.into_iter();
-            let mut next = || items.next().unwrap_or(Json::Null);
-            (next(), next(), next(), next(), next())
-        }
-        (Vsn::V1, _) => return Err(not_envelope(V1_EXPECTED)),
-        (Vsn::V2, _) => return Err(not_envelope(V2_EXPECTED)),
+        (Vsn::V1, _) => return Err(ProtocolError::NotAnEnvelope { vsn: vsn.as_str(), expected: V1_EXPECTED }),
+        (Vsn::V2, _) => return Err(ProtocolError::NotAnEnvelope { vsn: vsn.as_str(), expected: V2_EXPECTED }),
     };
-    let envelope_field = |field| ProtocolError::BadField { event: "envelope".into(), field };
-    let (Json::String(topic), Json::String(event)) = (topic, event) else {
-        return Err(envelope_field("topic/event"));
-    };
-    let reference = |value: Json, field| match value {
-        Json::Null => Ok(None),
-        Json::String(text) => Ok(Some(text)),
-        _ => Err(envelope_field(field)),
-    };
+    let frame: Frame = wire::from_value(named).map_err(|err| bad_field("envelope", &err))?;
     Ok(Envelope {
-        join_ref: reference(join_ref, "join_ref")?,
-        msg_ref: reference(msg_ref, "ref")?,
-        message: Message::from_wire(&event, payload)?,
-        topic,
+        join_ref: frame.join_ref,
+        msg_ref: frame.msg_ref,
+        message: Message::from_wire(&frame.event, frame.payload)?,
+        topic: frame.topic,
     })
 }
 
+fn bad_field(event: &str, err: &WireError) -> ProtocolError {
+    let field = match err.field() {
+        "" => "payload",
+        field => field,
+    };
+    ProtocolError::BadField { event: event.to_owned(), field: field.to_owned() }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReplyPayload {
+    status: Status,
+    #[serde(default)]
+    response: Value,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChangesPayload {
+    #[serde(default, deserialize_with = "empty_if_null")]
+    ids: Vec<u64>,
+    data: PostgresChange,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BroadcastPayload {
+    #[serde(rename = "type", default)]
+    kind: String,
+    event: String,
+    #[serde(default)]
+    payload: Value,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PresenceDiffPayload {
+    #[serde(default)]
+    joins: Value,
+    #[serde(default)]
+    leaves: Value,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AccessTokenPayload {
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    access_token: Secret,
+}
+
+/// A field the server may send as `null` reads as its empty value.
+fn empty_if_null<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// Our payload types hold strings, numbers and JSON values under string keys, which always serialize.
+fn to_value(payload: &impl Serialize) -> Value {
+    serde_json::to_value(payload).unwrap_or_default()
+}
+
 impl Message {
-    fn to_wire(&self) -> (&str, Json) {
+    fn to_wire(&self) -> (&str, Value) {
         match self {
-            Message::Join(join) => ("phx_join", join.to_wire()),
+            Message::Join(join) => ("phx_join", to_value(join)),
             Message::Reply { status, response } => {
-                ("phx_reply", json!({"status": status.as_str(), "response": response}))
+                ("phx_reply", to_value(&ReplyPayload { status: *status, response: response.clone() }))
             }
             Message::Heartbeat => ("heartbeat", json!({})),
-            Message::PostgresChanges { ids, change } => ("postgres_changes", change.to_wire(ids)),
-            Message::Broadcast { event, payload } => {
-                ("broadcast", json!({"type": "broadcast", "event": event.as_str(), "payload": payload}))
+            Message::PostgresChanges { ids, change } => {
+                ("postgres_changes", to_value(&ChangesPayload { ids: ids.clone(), data: change.clone() }))
             }
-            Message::PresenceState(state) => ("presence_state", state.clone()),
-            Message::PresenceDiff { joins, leaves } => ("presence_diff", json!({"joins": joins, "leaves": leaves})),
-            Message::System(system) => (
-                "system",
-                json!({
-                    "extension": system.extension.as_str(),
-                    "status": system.status.as_str(),
-                    "message": system.message.as_str(),
+            Message::Broadcast { event, payload } => (
+                "broadcast",
+                to_value(&BroadcastPayload {
+                    kind: "broadcast".into(),
+                    event: event.clone(),
+                    payload: payload.clone(),
                 }),
             ),
+            Message::PresenceState(state) => ("presence_state", state.clone()),
+            Message::PresenceDiff { joins, leaves } => {
+                ("presence_diff", to_value(&PresenceDiffPayload { joins: joins.clone(), leaves: leaves.clone() }))
+            }
+            Message::System(system) => ("system", to_value(system)),
             Message::Close => ("phx_close", json!({})),
             Message::Error => ("phx_error", json!({})),
             Message::Leave => ("phx_leave", json!({})),
-            Message::AccessToken(token) => ("access_token", json!({"access_token": token.expose()})),
+            Message::AccessToken(token) => {
+                ("access_token", to_value(&AccessTokenPayload { access_token: token.clone() }))
+            }
         }
     }
 
-    fn from_wire(event: &str, payload: Json) -> Result<Message, ProtocolError> {
-        let fields = Fields { event, payload: &payload };
+    fn from_wire(event: &str, payload: Value) -> Result<Message, ProtocolError> {
+        fn read<T: serde::de::DeserializeOwned>(event: &str, payload: Value) -> Result<T, ProtocolError> {
+            wire::from_value(payload).map_err(|err| bad_field(event, &err))
+        }
         Ok(match event {
-            "phx_join" => Message::Join(JoinPayload::from_wire(&fields)?),
-            "phx_reply" => Message::Reply {
-                status: Status::from_wire(&fields, "status")?,
-                response: fields.value("response").clone(),
-            },
+            "phx_join" => Message::Join(read(event, payload)?),
+            "phx_reply" => {
+                let reply: ReplyPayload = read(event, payload)?;
+                Message::Reply { status: reply.status, response: reply.response }
+            }
             "heartbeat" => Message::Heartbeat,
-            "postgres_changes" => PostgresChange::from_wire(&fields)?,
+            "postgres_changes" => {
+                let changes: ChangesPayload = read(event, payload)?;
+                Message::PostgresChanges { ids: changes.ids, change: changes.data }
+            }
             "broadcast" => {
-                Message::Broadcast { event: fields.string("event")?, payload: fields.value("payload").clone() }
+                let broadcast: BroadcastPayload = read(event, payload)?;
+                Message::Broadcast { event: broadcast.event, payload: broadcast.payload }
             }
             "presence_state" => Message::PresenceState(payload),
             "presence_diff" => {
-                Message::PresenceDiff { joins: fields.value("joins").clone(), leaves: fields.value("leaves").clone() }
+                let diff: PresenceDiffPayload = read(event, payload)?;
+                Message::PresenceDiff { joins: diff.joins, leaves: diff.leaves }
             }
-            "system" => Message::System(SystemMessage {
-                extension: fields.string("extension")?,
-                status: Status::from_wire(&fields, "status")?,
-                message: fields.string("message").unwrap_or_default(),
-            }),
+            "system" => Message::System(read(event, payload)?),
             "phx_close" => Message::Close,
             "phx_error" => Message::Error,
             "phx_leave" => Message::Leave,
-            "access_token" => Message::AccessToken(Secret::new(fields.string("access_token")?)),
-            other => return Err(ProtocolError::UnknownEvent(other.to_owned())),
-        })
-    }
-}
-
-/// Reads the fields of one event's payload, naming the event and field in the error.
-struct Fields<'a> {
-    event: &'a str,
-    payload: &'a Json,
-}
-
-impl<'a> Fields<'a> {
-    fn value(&self, name: &str) -> &'a Json {
-        &self.payload[name]
-    }
-
-    fn bad(&self, field: &'static str) -> ProtocolError {
-        ProtocolError::BadField { event: self.event.to_owned(), field }
-    }
-
-    fn string(&self, field: &'static str) -> Result<String, ProtocolError> {
-        self.value(field).as_str().map(str::to_owned).ok_or_else(|| self.bad(field))
-    }
-
-    fn within(&self, field: &'static str) -> Fields<'a> {
-        Fields { event: self.event, payload: self.value(field) }
-    }
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Error => "error",
-        }
-    }
-
-    fn from_wire(fields: &Fields, field: &'static str) -> Result<Status, ProtocolError> {
-        match fields.value(field).as_str() {
-            Some("ok") => Ok(Status::Ok),
-            Some("error") => Ok(Status::Error),
-            _ => Err(fields.bad(field)),
-        }
-    }
-}
-
-impl JoinPayload {
-    fn to_wire(&self) -> Json {
-        let config = &self.config;
-        let postgres_changes: Vec<Json> = config
-            .postgres_changes
-            .iter()
-            .map(|binding| {
-                let mut entry = vec![
-                    ("event".to_owned(), Json::from(&binding.event)),
-                    ("schema".to_owned(), Json::from(&binding.schema)),
-                    ("table".to_owned(), Json::from(&binding.table)),
-                ];
-                if let Some(filter) = &binding.filter {
-                    entry.push(("filter".to_owned(), filter.into()));
-                }
-                Json::Object(entry)
-            })
-            .collect();
-        let mut payload = vec![(
-            "config".to_owned(),
-            json!({
-                "broadcast": {"self": config.broadcast.receive_own, "ack": config.broadcast.ack},
-                "presence": {"key": &config.presence.key, "enabled": config.presence.enabled},
-                "postgres_changes": postgres_changes,
-                "private": config.private,
-            }),
-        )];
-        if let Some(token) = &self.access_token {
-            payload.push(("access_token".to_owned(), token.expose().into()));
-        }
-        Json::Object(payload)
-    }
-
-    /// Lenient like the server: a missing part of the config takes its default.
-    fn from_wire(fields: &Fields) -> Result<JoinPayload, ProtocolError> {
-        let config = fields.within("config");
-        let flag = |part: &Fields, name| part.value(name).as_bool().unwrap_or(false);
-        let broadcast = config.within("broadcast");
-        let presence = config.within("presence");
-        let bindings = match config.value("postgres_changes") {
-            Json::Null => Vec::new(),
-            Json::Array(entries) => entries
-                .iter()
-                .map(|entry| {
-                    let entry = Fields { event: fields.event, payload: entry };
-                    Ok(PostgresChangesBinding {
-                        event: entry.string("event")?,
-                        schema: entry.string("schema")?,
-                        table: entry.string("table").unwrap_or_default(),
-                        filter: entry.string("filter").ok(),
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            _ => return Err(config.bad("postgres_changes")),
-        };
-        Ok(JoinPayload {
-            config: JoinConfig {
-                postgres_changes: bindings,
-                broadcast: BroadcastConfig { receive_own: flag(&broadcast, "self"), ack: flag(&broadcast, "ack") },
-                presence: PresenceConfig {
-                    key: presence.string("key").unwrap_or_default(),
-                    enabled: flag(&presence, "enabled"),
-                },
-                private: flag(&config, "private"),
-            },
-            access_token: fields.string("access_token").ok().map(Secret::new),
-        })
-    }
-}
-
-impl PostgresChange {
-    fn to_wire(&self, ids: &[u64]) -> Json {
-        let mut data = vec![
-            ("schema".to_owned(), Json::from(&self.schema)),
-            ("table".to_owned(), Json::from(&self.table)),
-            ("type".to_owned(), Json::from(self.change.as_str())),
-            ("commit_timestamp".to_owned(), Json::from(&self.commit_timestamp)),
-        ];
-        // The server leaves out the row a change does not have (no old row on insert, no new one on delete).
-        for (key, row) in [("record", &self.record), ("old_record", &self.old_record)] {
-            if !row.is_null() {
-                data.push((key.to_owned(), row.clone()));
-            }
-        }
-        let ids: Vec<Json> = ids.iter().map(|&id| id.into()).collect();
-        json!({"ids": ids, "data": Json::Object(data)})
-    }
-
-    fn from_wire(fields: &Fields) -> Result<Message, ProtocolError> {
-        let data = fields.within("data");
-        let change = match data.value("type").as_str() {
-            Some("INSERT") => ChangeType::Insert,
-            Some("UPDATE") => ChangeType::Update,
-            Some("DELETE") => ChangeType::Delete,
-            _ => return Err(data.bad("data.type")),
-        };
-        let ids = match fields.value("ids") {
-            Json::Null => Vec::new(),
-            Json::Array(ids) => {
-                ids.iter().map(|id| id.as_u64().ok_or_else(|| fields.bad("ids"))).collect::<Result<_, _>>()?
-            }
-            _ => return Err(fields.bad("ids")),
-        };
-        Ok(Message::PostgresChanges {
-            ids,
-            change: PostgresChange {
-                change,
-                schema: data.string("schema").map_err(|_| data.bad("data.schema"))?,
-                table: data.string("table").map_err(|_| data.bad("data.table"))?,
-                record: data.value("record").clone(),
-                old_record: data.value("old_record").clone(),
-                commit_timestamp: data.string("commit_timestamp").unwrap_or_default(),
-            },
+            "access_token" => Message::AccessToken(read::<AccessTokenPayload>(event, payload)?.access_token),
+            other => return Err(ProtocolError::UnknownEvent(other.chars().take(40).collect())),
         })
     }
 }
@@ -458,6 +374,10 @@ impl PostgresChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parsed(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
 
     fn video_date_join() -> JoinPayload {
         JoinPayload {
@@ -489,12 +409,12 @@ mod tests {
                        "private": false},
             "access_token": "user.jwt.value"
         });
-        let v1 = Json::parse(&encode(Vsn::V1, &join)).unwrap();
+        let v1 = parsed(&encode(Vsn::V1, &join));
         assert_eq!(
             v1,
             json!({"topic": "realtime:video-date:42", "event": "phx_join", "payload": &expected_payload, "ref": "1", "join_ref": "1"})
         );
-        let v2 = Json::parse(&encode(Vsn::V2, &join)).unwrap();
+        let v2 = parsed(&encode(Vsn::V2, &join));
         assert_eq!(v2, json!(["1", "1", "realtime:video-date:42", "phx_join", expected_payload]));
     }
 
@@ -568,7 +488,7 @@ mod tests {
 
         let insert = r#"{"topic":"realtime:x","event":"postgres_changes","payload":{"ids":[1],"data":{"schema":"public","table":"video_dates","type":"INSERT","commit_timestamp":"t","record":{"id":1}}},"ref":null}"#;
         let Message::PostgresChanges { change, .. } = decode(Vsn::V1, insert).unwrap().message else { panic!() };
-        assert_eq!((change.change, change.old_record), (ChangeType::Insert, Json::Null));
+        assert_eq!((change.change, change.old_record), (ChangeType::Insert, Value::Null));
 
         let system = r#"{"topic":"realtime:x","event":"system","payload":{"extension":"postgres_changes","status":"error","message":"Unable to subscribe to changes with given parameters.","channel":"x"},"ref":null}"#;
         assert_eq!(
@@ -602,10 +522,11 @@ mod tests {
         assert!(matches!(decode(Vsn::V1, "[1,2,3,4,5]"), Err(ProtocolError::NotAnEnvelope { vsn: "1.0.0", .. })));
         assert!(matches!(decode(Vsn::V2, "{}"), Err(ProtocolError::NotAnEnvelope { vsn: "2.0.0", .. })));
         assert!(matches!(decode(Vsn::V2, r#"[null,null,"t","heartbeat"]"#), Err(ProtocolError::NotAnEnvelope { .. })));
-        let bad_field = |event: &str, field| Err(ProtocolError::BadField { event: event.into(), field });
+        let bad_field =
+            |event: &str, field: &str| Err(ProtocolError::BadField { event: event.into(), field: field.into() });
         assert_eq!(
             decode(Vsn::V1, r#"{"topic":1,"event":"heartbeat","payload":{},"ref":null}"#),
-            bad_field("envelope", "topic/event")
+            bad_field("envelope", "topic")
         );
         assert_eq!(decode(Vsn::V2, r#"[null,7,"t","heartbeat",{}]"#), bad_field("envelope", "ref"));
         assert_eq!(
@@ -621,14 +542,39 @@ mod tests {
                 Vsn::V2,
                 r#"[null,null,"t","postgres_changes",{"ids":[-1],"data":{"type":"INSERT","schema":"s","table":"t"}}]"#
             ),
-            bad_field("postgres_changes", "ids")
+            bad_field("postgres_changes", "ids[0]")
         );
         assert_eq!(decode(Vsn::V2, r#"[null,null,"t","system",{"status":"ok"}]"#), bad_field("system", "extension"));
         assert_eq!(
             decode(Vsn::V2, r#"[null,null,"t","phx_join",{"config":{"postgres_changes":{}}}]"#),
-            bad_field("phx_join", "postgres_changes")
+            bad_field("phx_join", "config.postgres_changes")
         );
         assert_eq!(decode(Vsn::V2, r#"[null,null,"t","nope",{}]"#), Err(ProtocolError::UnknownEvent("nope".into())));
+    }
+
+    #[test]
+    fn a_malformed_frame_never_quotes_the_token_it_carries() {
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl";
+        let frames = [
+            (
+                Vsn::V1,
+                format!(r#"{{"topic":"t","event":"access_token","payload":{{"access_token":["{token}"]}},"ref":"1"}}"#),
+            ),
+            (
+                Vsn::V1,
+                format!(
+                    r#"{{"topic":"t","event":"phx_join","payload":{{"access_token":"{token}","config":{{"private":"{token}"}}}},"ref":"1"}}"#
+                ),
+            ),
+            (Vsn::V2, format!(r#"["1",2,"t","access_token",{{"access_token":"{token}"}}]"#)),
+            (Vsn::V2, format!(r#"["1","2","t","access_token",{{"access_token":"{token}"]"#)),
+            (Vsn::V2, format!(r#"["1","2",{{"topic":"{token}"}},"access_token",{{}}]"#)),
+        ];
+        for (vsn, frame) in frames {
+            let err = decode(vsn, &frame).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("eyJ") && !shown.contains("c2lnbmF0dXJl"), "{shown}");
+        }
     }
 
     #[test]

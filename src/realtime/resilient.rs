@@ -18,7 +18,6 @@ use super::listener::EventListener;
 use super::protocol::{JoinConfig, JoinPayload, PostgresChange, PostgresChangesBinding, Status, Vsn};
 use super::socket::{endpoint_url, Socket};
 use super::RealtimeOptions;
-use crate::logging;
 use crate::metrics::{self, Metric};
 use crate::token::Secret;
 
@@ -149,7 +148,7 @@ impl Resubscriber {
             Input::Channel { generation, signal } if self.phase == (Phase::Open { generation }) => match signal {
                 Signal::Subscribed => {
                     if self.status != RealtimeStatus::Subscribed {
-                        logging::info!("realtime subscribed generation={generation}");
+                        tracing::info!(generation, "realtime subscribed");
                         self.backoff.reset();
                         self.status = RealtimeStatus::Subscribed;
                     }
@@ -159,13 +158,13 @@ impl Resubscriber {
             },
             Input::Online | Input::Foreground | Input::RetryNow => match self.phase {
                 Phase::Waiting => {
-                    logging::info!("realtime retrying now cause={}", input.name());
+                    tracing::info!(cause = input.name(), "realtime retrying now");
                     let mut commands = vec![Command::CancelTimer];
                     commands.extend(self.open());
                     commands
                 }
                 Phase::GaveUp => {
-                    logging::info!("realtime retrying after giving up cause={}", input.name());
+                    tracing::info!(cause = input.name(), "realtime retrying after giving up");
                     self.backoff.reset();
                     self.open()
                 }
@@ -173,10 +172,7 @@ impl Resubscriber {
             },
             Input::DelayElapsed if self.phase == Phase::Waiting => self.open(),
             Input::Channel { generation, signal } => {
-                logging::debug!(
-                    "stale realtime signal ignored generation={generation} signal={}",
-                    signal_name(&signal)
-                );
+                tracing::debug!(generation, signal = signal_name(&signal), "stale realtime signal ignored");
                 Vec::new()
             }
             Input::Start | Input::DelayElapsed => Vec::new(),
@@ -193,28 +189,23 @@ impl Resubscriber {
     fn fail(&mut self, generation: u64, signal: Signal) -> Vec<Command> {
         match &signal {
             Signal::ChannelError(reason) | Signal::SystemError(reason) => {
-                logging::warn!(
-                    "realtime channel closed: {} generation={generation} reason={reason}",
-                    signal_name(&signal)
-                )
+                tracing::warn!(generation, %reason, "realtime channel closed: {}", signal_name(&signal))
             }
-            _ => logging::warn!("realtime channel closed: {} generation={generation}", signal_name(&signal)),
+            _ => tracing::warn!(generation, "realtime channel closed: {}", signal_name(&signal)),
         }
         let max_attempts = self.backoff.policy().max_attempts;
         match self.backoff.next_delay() {
             Some(delay) => {
                 let attempt = self.backoff.attempts();
                 let delay_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
-                logging::info!(
-                    "realtime retry scheduled attempt={attempt} max_attempts={max_attempts} delay_ms={delay_ms}"
-                );
+                tracing::info!(attempt, max_attempts, delay_ms, "realtime retry scheduled");
                 self.phase = Phase::Waiting;
                 self.status = RealtimeStatus::Retrying { attempt, max_attempts, delay_ms };
                 vec![Command::CloseChannel, Command::Schedule { delay }]
             }
             None => {
                 let attempts = self.backoff.attempts();
-                logging::error!("realtime gave up attempts={attempts}");
+                tracing::error!(attempts, "realtime gave up");
                 self.phase = Phase::GaveUp;
                 self.status = RealtimeStatus::GaveUp { attempts };
                 vec![Command::CloseChannel, Command::GiveUp]
@@ -308,7 +299,7 @@ impl Drop for ResilientChannel {
         let channel = shell.channel.borrow_mut().take();
         drop(channel);
         shell.socket.close();
-        logging::info!("realtime channel dropped topic={}", topic(&shell.options.borrow()));
+        tracing::info!(topic = topic(&shell.options.borrow()), "realtime channel dropped");
     }
 }
 
@@ -420,9 +411,12 @@ impl Shell {
             },
             access_token: Some(options.access_token.clone()),
         };
-        logging::info!("realtime subscribing topic={} generation={generation}", topic(&options));
+        // Each channel instance is one subscription attempt; what its events cause is logged inside its span.
+        let span = tracing::info_span!("realtime_subscription", topic = topic(&options), generation);
+        span.in_scope(|| tracing::info!("realtime subscribing"));
         let weak = Rc::downgrade(self);
         Channel::join(&self.socket, &topic(&options), payload, options.join_timeout, move |event| {
+            let _entered = span.enter();
             let Some(shell) = weak.upgrade() else { return };
             let signal = match event {
                 ChannelEvent::PostgresChange(change) => {
@@ -439,7 +433,7 @@ impl Shell {
                     Signal::SystemError(format!("{}: {}", system.extension, system.message))
                 }
                 ChannelEvent::System(system) => {
-                    logging::debug!("realtime system message extension={} text={}", system.extension, system.message);
+                    tracing::debug!(extension = %system.extension, text = %system.message, "realtime system message");
                     return;
                 }
                 ChannelEvent::Broadcast { .. } | ChannelEvent::PresenceState(_) | ChannelEvent::PresenceDiff { .. } => {

@@ -14,7 +14,6 @@ use web_sys::WebSocket;
 
 use super::listener::EventListener;
 use super::protocol::{self, Envelope, JoinPayload, Message, Status, Vsn};
-use crate::logging;
 
 /// What a channel hears from the socket.
 pub(crate) enum SocketEvent<'a> {
@@ -162,7 +161,7 @@ impl Socket {
     /// Closes the connection now (code 1000); a later join opens a new one.
     pub(crate) fn close(&self) {
         if self.0.connection.borrow_mut().take().is_some() {
-            logging::debug!("realtime socket closed by the client");
+            tracing::debug!("realtime socket closed by the client");
             self.0.end_joins("socket closed by the client".to_owned());
         }
     }
@@ -183,7 +182,7 @@ impl Inner {
             Ok(ws) => ws,
             Err(_) => {
                 // Only a malformed URL or a blocked port gets here; the join times out and the backoff retries.
-                logging::error!("the realtime socket could not be created url={}", without_query(&self.url));
+                tracing::error!(url = without_query(&self.url), "the realtime socket could not be created");
                 return;
             }
         };
@@ -208,7 +207,7 @@ impl Inner {
                 }),
             ),
         ];
-        logging::debug!("realtime socket connecting url={}", without_query(&self.url));
+        tracing::debug!(url = without_query(&self.url), "realtime socket connecting");
         *self.connection.borrow_mut() = Some(Connection {
             ws,
             open: false,
@@ -245,7 +244,7 @@ impl Inner {
                 inner.heartbeat();
             }
         }));
-        logging::debug!("realtime socket open");
+        tracing::debug!("realtime socket open");
     }
 
     /// A heartbeat still unanswered at the next tick means the connection is dead even if the browser has not
@@ -263,7 +262,7 @@ impl Inner {
             }
         };
         if timed_out {
-            logging::warn!("realtime heartbeat timed out, closing the socket");
+            tracing::warn!("realtime heartbeat timed out, closing the socket");
             self.connection.borrow_mut().take();
             self.end_joins("heartbeat timeout".to_owned());
         } else {
@@ -280,7 +279,7 @@ impl Inner {
         let envelope = match protocol::decode(self.vsn, text) {
             Ok(envelope) => envelope,
             Err(err) => {
-                logging::debug!("realtime frame dropped: {err}");
+                tracing::debug!("realtime frame dropped: {err}");
                 return;
             }
         };
@@ -307,7 +306,7 @@ impl Inner {
             .map(|member| member.handler.clone())
             .collect();
         if handlers.is_empty() {
-            logging::debug!("realtime frame for no current join dropped topic={}", envelope.topic);
+            tracing::debug!(topic = %envelope.topic, "realtime frame for no current join dropped");
         }
         // No borrow is held while handlers run: they may unregister or join.
         for handler in handlers {
@@ -317,7 +316,7 @@ impl Inner {
 
     fn on_close(&self, reason: String) {
         if self.connection.borrow_mut().take().is_some() {
-            logging::info!("realtime socket closed reason={reason}");
+            tracing::info!(%reason, "realtime socket closed");
             self.end_joins(reason);
         }
     }

@@ -4,6 +4,3 @@
 pub mod rest;
 pub mod session;
 pub mod video_date;
-
-/// Supabase's APIs take JSON bodies.
-const JSON_BODY: (&str, &str) = ("Content-Type", "application/json");

@@ -4,10 +4,11 @@ use thiserror::Error;
 
 use super::session::Session;
 use super::video_date::VideoDate;
+use gloo_net::http::{Method, RequestBuilder};
+
 use crate::config::Config;
-use crate::http::{self, Method};
-use crate::json::Json;
 use crate::token::sanitize_excerpt;
+use crate::wire;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DateError {
@@ -32,7 +33,7 @@ fn url(config: &Config, date_id: &str) -> String {
 
 /// The date, if it exists and `session`'s user is one of its two people.
 pub async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Result<VideoDate, DateError> {
-    let date = first_row(send(config, session, Method::Get, date_id, &[], None).await?)?;
+    let date = first_row(send(config, session, Method::GET, date_id, &[], None).await?)?;
     if date.includes(&session.user_id) {
         Ok(date)
     } else {
@@ -45,10 +46,10 @@ pub async fn update_date(
     config: &Config,
     session: &Session,
     date_id: &str,
-    changes: &Json,
+    changes: &serde_json::Value,
 ) -> Result<VideoDate, DateError> {
-    let extra = [("Prefer", "return=representation"), super::JSON_BODY];
-    first_row(send(config, session, Method::Patch, date_id, &extra, Some(changes.to_string())).await?)
+    let extra = [("Prefer", "return=representation")];
+    first_row(send(config, session, Method::PATCH, date_id, &extra, Some(changes)).await?)
 }
 
 async fn send(
@@ -57,25 +58,35 @@ async fn send(
     method: Method,
     date_id: &str,
     extra_headers: &[(&str, &str)],
-    body: Option<String>,
+    body: Option<&serde_json::Value>,
 ) -> Result<String, DateError> {
     let authorization = format!("Bearer {}", session.access_token.expose());
-    let mut headers = vec![("apikey", config.supabase_anon_key.as_str()), ("Authorization", authorization.as_str())];
-    headers.extend_from_slice(extra_headers);
-    let response =
-        http::fetch(http::Request { method, url: &url(config, date_id), headers: &headers, body, signal: None })
-            .await
-            .map_err(|err| DateError::Network(sanitize_excerpt(&err.to_string(), &[&session.access_token])))?;
-    match response.status {
-        200..=299 => Ok(response.body),
+    let mut request = RequestBuilder::new(&url(config, date_id))
+        .method(method)
+        .header("apikey", &config.supabase_anon_key)
+        .header("Authorization", &authorization);
+    for (name, value) in extra_headers {
+        request = request.header(name, value);
+    }
+    let failed = |err: gloo_net::Error| {
+        DateError::Network(sanitize_excerpt(&wire::request_failure(&err), &[&session.access_token]))
+    };
+    let request = match body {
+        Some(body) => request.json(body),
+        None => request.build(),
+    }
+    .map_err(failed)?;
+    let response = request.send().await.map_err(failed)?;
+    match response.status() {
+        200..=299 => response.text().await.map_err(failed),
         401 => Err(DateError::Unauthorized),
         403 => Err(DateError::NotYours),
         status => Err(DateError::Status(status)),
     }
 }
 
+/// PostgREST answers with the rows that matched: none, or the one with this id.
 fn first_row(body: String) -> Result<VideoDate, DateError> {
-    let rows = Json::parse(&body).map_err(|_| DateError::Malformed)?;
-    let first = rows.as_array().ok_or(DateError::Malformed)?.first().ok_or(DateError::NotFound)?;
-    VideoDate::from_json(first).map_err(|_| DateError::Malformed)
+    let rows: Vec<VideoDate> = wire::parse(&body).map_err(|_| DateError::Malformed)?;
+    rows.into_iter().next().ok_or(DateError::NotFound)
 }

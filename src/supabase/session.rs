@@ -1,15 +1,14 @@
 //! The signed-in user's Supabase session, stored where supabase-js keeps it so the page can live inside an
 //! existing Supabase app: `localStorage["sb-<project ref>-auth-token"]`.
 
+use gloo_net::http::Request;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::Config;
 use crate::expiry;
-use crate::http::{self, Method};
-use crate::json;
-use crate::json::{FieldError, Fields, Json};
-use crate::logging;
 use crate::token::Secret;
+use crate::wire;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -42,38 +41,47 @@ pub fn storage_key(supabase_url: &str) -> String {
     format!("sb-{}-auth-token", host.split('.').next().unwrap_or_default())
 }
 
+/// supabase-js's stored shape, which is also what GoTrue answers a grant with: the fields we use of the many
+/// it keeps.
+#[derive(Serialize, Deserialize)]
+struct StoredSession {
+    access_token: String,
+    refresh_token: String,
+    expires_at: i64,
+    user: StoredUser,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredUser {
+    id: String,
+    email: Option<String>,
+}
+
 impl Session {
     /// Parses what supabase-js (or our sign-in page) stored, and what GoTrue answers a grant with.
     pub fn parse(text: &str) -> Result<Self, SessionError> {
-        let stored = Json::parse(text).map_err(|_| SessionError::Corrupt)?;
-        let session = Session::from_stored(&stored).map_err(|_| SessionError::Corrupt)?;
-        if session.access_token.expose().is_empty() || session.user_id.is_empty() {
+        let stored: StoredSession = wire::parse(text).map_err(|_| SessionError::Corrupt)?;
+        if stored.access_token.is_empty() || stored.user.id.is_empty() {
             return Err(SessionError::Corrupt);
         }
-        Ok(session)
-    }
-
-    /// supabase-js's stored shape: the fields we use of the many it keeps.
-    fn from_stored(stored: &Json) -> Result<Self, FieldError> {
-        let stored = Fields::of(stored)?;
-        let user = stored.object("user")?;
         Ok(Session {
-            user_id: user.string("id")?,
-            email: user.opt_string("email")?,
-            access_token: Secret::new(stored.string("access_token")?),
-            refresh_token: Secret::new(stored.string("refresh_token")?),
-            expires_at: stored.i64("expires_at")?,
+            user_id: stored.user.id,
+            email: stored.user.email,
+            access_token: Secret::new(stored.access_token),
+            refresh_token: Secret::new(stored.refresh_token),
+            expires_at: stored.expires_at,
         })
     }
 
     fn to_json(&self) -> String {
-        json!({
-            "access_token": self.access_token.expose(),
-            "refresh_token": self.refresh_token.expose(),
-            "expires_at": self.expires_at,
-            "user": {"id": &self.user_id, "email": self.email.as_deref()},
-        })
-        .to_string()
+        let stored = StoredSession {
+            access_token: self.access_token.expose().to_owned(),
+            refresh_token: self.refresh_token.expose().to_owned(),
+            expires_at: self.expires_at,
+            user: StoredUser { id: self.user_id.clone(), email: self.email.clone() },
+        };
+        // Strings and integers only: serializing cannot fail, and a failure would only leave nothing stored.
+        serde_json::to_string(&stored).unwrap_or_default()
     }
 
     /// Seconds until the access token should be refreshed: a minute before it expires (see [`expiry`]).
@@ -106,39 +114,45 @@ pub fn clear(config: &Config) {
 
 /// Password sign-in against Supabase Auth; the session is saved for supabase-js and for the next visit.
 pub async fn sign_in(config: &Config, email: &str, password: &str) -> Result<Session, SessionError> {
-    let body = json!({"email": email, "password": password});
-    grant(config, "password", &body).await
+    grant(config, "password", &Grant::Password { email, password }).await
 }
 
 /// Trades the refresh token for a new session (GoTrue refresh tokens are single-use).
 pub async fn refresh(config: &Config, session: &Session) -> Result<Session, SessionError> {
-    let body = json!({"refresh_token": session.refresh_token.expose()});
+    let body = Grant::RefreshToken { refresh_token: session.refresh_token.expose() };
     grant(config, "refresh_token", &body).await.map_err(|err| match err {
         SessionError::BadCredentials => SessionError::Expired,
         other => other,
     })
 }
 
-async fn grant(config: &Config, grant_type: &str, body: &Json) -> Result<Session, SessionError> {
+/// The body of a GoTrue token grant.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Grant<'a> {
+    Password { email: &'a str, password: &'a str },
+    RefreshToken { refresh_token: &'a str },
+}
+
+async fn grant(config: &Config, grant_type: &str, body: &Grant<'_>) -> Result<Session, SessionError> {
     let url = format!("{}/auth/v1/token?grant_type={grant_type}", config.supabase_url);
-    let headers = [("apikey", config.supabase_anon_key.as_str()), super::JSON_BODY];
-    let request = http::Request {
-        method: Method::Post,
-        url: &url,
-        headers: &headers,
-        body: Some(body.to_string()),
-        signal: None,
-    };
-    let response = http::fetch(request).await.map_err(|err| SessionError::Network(err.to_string()))?;
-    if response.status == 400 || response.status == 401 {
+    let network = |err: gloo_net::Error| SessionError::Network(wire::request_failure(&err));
+    let response = Request::post(&url)
+        .header("apikey", &config.supabase_anon_key)
+        .json(body)
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    if response.status() == 400 || response.status() == 401 {
         return Err(SessionError::BadCredentials);
     }
     if !response.ok() {
-        return Err(SessionError::Network(format!("HTTP {}", response.status)));
+        return Err(SessionError::Network(format!("HTTP {}", response.status())));
     }
-    let session = Session::parse(&response.body)?;
+    let session = Session::parse(&response.text().await.map_err(network)?)?;
     save(config, &session);
-    logging::info!("signed in user={} grant_type={grant_type}", session.user_id);
+    tracing::info!(user = %session.user_id, grant_type, "signed in");
     Ok(session)
 }
 

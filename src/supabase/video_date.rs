@@ -1,26 +1,19 @@
 //! The `video_dates` row and what the page derives from it (pure).
 
-use crate::json::{FieldError, Fields, Json};
+use serde::{Deserialize, Deserializer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use crate::wire::{self, WireError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DateStatus {
     Scheduled,
     Live,
     Ended,
 }
 
-impl DateStatus {
-    fn from_json(value: &Json) -> Option<DateStatus> {
-        match value.as_str()? {
-            "scheduled" => Some(DateStatus::Scheduled),
-            "live" => Some(DateStatus::Live),
-            "ended" => Some(DateStatus::Ended),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
+/// The row as PostgREST and Realtime send it; columns the page does not use are ignored.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct VideoDate {
     pub id: String,
     pub room_name: String,
@@ -29,27 +22,19 @@ pub struct VideoDate {
     pub status: DateStatus,
     pub started_at: Option<String>,
     pub ends_at: Option<String>,
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub extended_count: u32,
     pub ended_by: Option<String>,
 }
 
+fn zero_if_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    Option::<u32>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
 impl VideoDate {
-    /// The row as PostgREST and Realtime send it; columns the page does not use are ignored.
-    pub fn from_json(row: &Json) -> Result<Self, FieldError> {
-        let row = Fields::of(row)?;
-        Ok(VideoDate {
-            id: row.string("id")?,
-            room_name: row.string("room_name")?,
-            user_a: row.string("user_a")?,
-            user_b: row.string("user_b")?,
-            status: row.required("status", "scheduled, live or ended", DateStatus::from_json)?,
-            started_at: row.opt_string("started_at")?,
-            ends_at: row.opt_string("ends_at")?,
-            extended_count: row
-                .optional("extended_count", "a count", |count| count.as_u64().and_then(|n| u32::try_from(n).ok()))?
-                .unwrap_or(0),
-            ended_by: row.opt_string("ended_by")?,
-        })
+    /// A row a realtime change carries.
+    pub fn from_value(row: serde_json::Value) -> Result<Self, WireError> {
+        wire::from_value(row)
     }
 
     pub fn includes(&self, user_id: &str) -> bool {
@@ -130,11 +115,12 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
-    use crate::json;
 
     fn date(ends_at: Option<&str>) -> VideoDate {
-        VideoDate::from_json(&json!({
+        VideoDate::from_value(json!({
             "id": "d1", "room_name": "video-date-d1", "user_a": "alice", "user_b": "bob", "status": "live",
             "started_at": null, "ends_at": ends_at, "extended_count": 0, "ended_by": null, "updated_at": "x"
         }))
@@ -178,21 +164,21 @@ mod tests {
     fn unknown_statuses_are_rejected() {
         let row = |status| json!({"id": "d", "room_name": "r", "user_a": "a", "user_b": "b", "status": status});
         assert_eq!(
-            VideoDate::from_json(&row("paused")),
-            Err(FieldError::WrongType { field: "status", expected: "scheduled, live or ended" })
+            VideoDate::from_value(row("paused")),
+            Err(WireError::Invalid { field: "status".into(), expected: "one of `scheduled`, `live`, `ended`".into() })
         );
-        let ended = VideoDate::from_json(&row("ended")).unwrap();
+        let ended = VideoDate::from_value(row("ended")).unwrap();
         assert_eq!((ended.status, ended.extended_count, ended.ended_by), (DateStatus::Ended, 0, None));
     }
 
     #[test]
     fn missing_and_mistyped_columns_are_named() {
-        assert_eq!(VideoDate::from_json(&json!({"id": "d"})), Err(FieldError::Missing("room_name")));
+        assert_eq!(VideoDate::from_value(json!({"id": "d"})), Err(WireError::Missing { field: "room_name".into() }));
         let row =
             json!({"id": "d", "room_name": "r", "user_a": "a", "user_b": "b", "status": "live", "extended_count": -1});
         assert_eq!(
-            VideoDate::from_json(&row),
-            Err(FieldError::WrongType { field: "extended_count", expected: "a count" })
+            VideoDate::from_value(row),
+            Err(WireError::Invalid { field: "extended_count".into(), expected: "u32".into() })
         );
     }
 }

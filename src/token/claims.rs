@@ -3,9 +3,11 @@
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, Engine};
+use serde::de::{Deserializer, Error as _, Unexpected};
+use serde::Deserialize;
 
 use super::error::TokenError;
-use crate::json::{FieldError, Fields, Json};
+use crate::wire::{self, WireError};
 
 /// Clock skew we tolerate, the same minute livekit-server allows.
 pub const LEEWAY_SECS: i64 = 60;
@@ -15,18 +17,22 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-#[derive(Debug, Clone, PartialEq)]
+/// The claims the page checks; a token carries more, which are ignored.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Claims {
     pub sub: Option<String>,
     pub iss: Option<String>,
     /// Whole seconds, rounded down.
+    #[serde(default, deserialize_with = "whole_seconds")]
     pub exp: Option<i64>,
+    #[serde(default, deserialize_with = "whole_seconds")]
     pub nbf: Option<i64>,
     pub name: Option<String>,
     pub video: Option<VideoGrant>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VideoGrant {
     pub room_join: Option<bool>,
     pub room: Option<String>,
@@ -53,35 +59,14 @@ impl Claims {
         }
         let bytes =
             BASE64URL.decode(payload).map_err(|_| TokenError::Undecodable("its payload is not base64url".into()))?;
-        let not_json = || TokenError::Undecodable("its payload is not JSON".into());
-        let payload = std::str::from_utf8(&bytes).map_err(|_| not_json())?;
-        let payload = Json::parse(payload).map_err(|_| not_json())?;
-        Claims::from_json(&payload).map_err(|err| {
+        let payload =
+            std::str::from_utf8(&bytes).map_err(|_| TokenError::Undecodable("its payload is not JSON".into()))?;
+        wire::parse(payload).map_err(|err| {
             TokenError::Undecodable(match err {
-                FieldError::NotAnObject => "its payload is not a JSON object".into(),
+                WireError::Syntax { .. } => "its payload is not JSON".into(),
+                err if err.field().is_empty() => "its payload is not a JSON object".into(),
                 err => format!("a claim has the wrong type: {err}"),
             })
-        })
-    }
-
-    fn from_json(payload: &Json) -> Result<Self, FieldError> {
-        let claims = Fields::of(payload)?;
-        let video = match claims.opt_object("video")? {
-            Some(grant) => Some(VideoGrant {
-                room_join: grant.opt_bool("roomJoin")?,
-                room: grant.opt_string("room")?,
-                can_publish: grant.opt_bool("canPublish")?,
-                can_subscribe: grant.opt_bool("canSubscribe")?,
-            }),
-            None => None,
-        };
-        Ok(Claims {
-            sub: claims.opt_string("sub")?,
-            iss: claims.opt_string("iss")?,
-            exp: claims.opt_floor_i64("exp")?,
-            nbf: claims.opt_floor_i64("nbf")?,
-            name: claims.opt_string("name")?,
-            video,
         })
     }
 
@@ -116,10 +101,22 @@ impl Claims {
     }
 }
 
+/// A JWT NumericDate: seconds, possibly with a fraction, rounded down to a whole second.
+fn whole_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else { return Ok(None) };
+    let floor = number.as_i64().or_else(|| {
+        let seconds = number.as_f64()?.floor();
+        // i64::MAX is not exact as an f64; anything at or past 2^63 does not fit.
+        (seconds >= i64::MIN as f64 && seconds < i64::MAX as f64).then_some(seconds as i64)
+    });
+    floor.map(Some).ok_or_else(|| D::Error::invalid_value(Unexpected::Other("a number"), &"a number that fits 64 bits"))
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value as Json};
+
     use super::*;
-    use crate::json;
 
     const NOW: i64 = 1_800_000_000;
 
@@ -143,18 +140,14 @@ mod tests {
     }
 
     fn with(key: &str, value: Json) -> Json {
-        let mut p = without(key);
-        if let Json::Object(members) = &mut p {
-            members.push((key.to_owned(), value));
-        }
+        let mut p = good();
+        p[key] = value;
         p
     }
 
     fn without(key: &str) -> Json {
         let mut p = good();
-        if let Json::Object(members) = &mut p {
-            members.retain(|(name, _)| name != key);
-        }
+        p.as_object_mut().map(|members| members.remove(key));
         p
     }
 
@@ -192,12 +185,21 @@ mod tests {
             jwt(&with("exp", json!("tomorrow"))),
             jwt(&with("sub", json!(42))),
             jwt(&with("video", json!({"roomJoin": "yes"}))),
+            jwt(&with("exp", json!(1e300))),
         ];
         for case in cases {
             assert!(matches!(Claims::decode(&case), Err(TokenError::Undecodable(_))), "{case}");
         }
         assert_eq!(
             Claims::decode(&jwt(&with("exp", json!("tomorrow")))),
+            Err(TokenError::Undecodable("a claim has the wrong type: `exp` must be a JSON number".into()))
+        );
+        assert_eq!(
+            Claims::decode(&jwt(&with("video", json!({"roomJoin": "secret.jwt.value"})))),
+            Err(TokenError::Undecodable("a claim has the wrong type: `video.roomJoin` must be a boolean".into()))
+        );
+        assert_eq!(
+            Claims::decode(&jwt(&with("exp", json!(1e300)))),
             Err(TokenError::Undecodable("a claim has the wrong type: `exp` must be a number that fits 64 bits".into()))
         );
         assert_eq!(
@@ -216,7 +218,7 @@ mod tests {
         );
         assert!(matches!(check(with("exp", json!(NOW - 3600))), Err(TokenError::Expired { .. })));
         // NumericDate may carry a fraction; it is rounded down.
-        let fractional = |seconds: i64| Json::parse(&format!("{seconds}.9")).unwrap();
+        let fractional = |seconds: i64| serde_json::from_str::<Json>(&format!("{seconds}.9")).unwrap();
         assert_eq!(check(with("exp", fractional(NOW + 10))), Ok(()));
         assert_eq!(
             check(with("exp", fractional(NOW - LEEWAY_SECS))),

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Deserializer, Serializer};
+
 /// A string that must never be printed: a LiveKit token, a session's access token.
 /// `Debug` and `Display` show a placeholder; [`Secret::expose`] is the one way to the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -15,6 +17,30 @@ impl Secret {
     /// For handing the value to the one API that needs it (an HTTP header, the SDK's `connect`).
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// `serialize_with` for a wire field that carries the value to the one peer that needs it (a realtime
+    /// join or token push). Serialization is opt-in per field so that no other struct can print it.
+    pub fn serialize_exposed<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(secret.expose())
+    }
+
+    /// [`Secret::serialize_exposed`] for an optional field (skipped when `None`).
+    pub fn serialize_exposed_optional<S: Serializer>(
+        secret: &Option<Secret>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match secret {
+            Some(secret) => serializer.serialize_some(secret.expose()),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+/// A secret read off the wire is a `Secret` from the moment it is parsed.
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret)
     }
 }
 
@@ -60,10 +86,8 @@ pub fn sanitize_excerpt(body: &str, secrets: &[&Secret]) -> String {
 fn looks_like_jwt(word: &str) -> bool {
     word.find("eyJ").is_some_and(|start| {
         let candidate = &word[start..];
-        let token: String = candidate
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
+        let token: String =
+            candidate.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
         token.matches('.').count() >= 2
     })
 }

@@ -2,8 +2,10 @@
 
 use super::claims::{Claims, Expectations};
 use super::error::TokenError;
+use serde::Deserialize;
+
 use super::redact::{sanitize_excerpt, Secret};
-use crate::json::Json;
+use crate::wire::{self, WireError};
 
 /// A LiveKit access token that passed [`Claims::check`]. Prints as `<redacted>`.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,9 +47,15 @@ impl IssuedToken {
     }
 }
 
-/// The body's `token` (or LiveKit's `participantToken`) and optional `serverUrl`, camelCase or snake_case.
-const TOKEN_NAMES: &[&str] = &["token", "participantToken", "participant_token"];
-const SERVER_URL_NAMES: &[&str] = &["serverUrl", "server_url"];
+/// The endpoint's answer: `token` (or LiveKit's `participantToken`) and an optional `serverUrl`, camelCase or
+/// snake_case; other fields are the endpoint's own business.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    #[serde(alias = "participantToken", alias = "participant_token")]
+    token: Option<String>,
+    #[serde(rename = "serverUrl", alias = "server_url")]
+    server_url: Option<String>,
+}
 
 /// Validates an answer of the token endpoint. `secrets` (the session's access token) are scrubbed from excerpts.
 pub fn validate_response(
@@ -63,21 +71,15 @@ pub fn validate_response(
         403 => return Err(TokenError::NotInThisDate),
         _ => return Err(TokenError::Status { status, excerpt: sanitize_excerpt(body, secrets) }),
     }
-    let value = Json::parse(body).map_err(|_| TokenError::NotJson)?;
-    if value.as_object().is_none() {
-        return Err(TokenError::WrongShape("expected a JSON object".into()));
-    }
-    let first_of = |names: &[&str]| names.iter().find_map(|name| value.get(name));
-    let server_url = match first_of(SERVER_URL_NAMES) {
-        None | Some(Json::Null) => None,
-        Some(Json::String(url)) => Some(url.clone()).filter(|url| !url.is_empty()),
-        Some(_) => return Err(TokenError::WrongShape("serverUrl must be a string".into())),
-    };
-    let jwt = match first_of(TOKEN_NAMES) {
-        None | Some(Json::Null) => return Err(TokenError::NoToken),
-        Some(Json::String(jwt)) if jwt.trim().is_empty() => return Err(TokenError::NoToken),
-        Some(Json::String(jwt)) => Secret::new(jwt.trim()),
-        Some(_) => return Err(TokenError::WrongShape("token must be a string".into())),
+    let answer: TokenAnswer = wire::parse(body).map_err(|err| match err {
+        WireError::Syntax { .. } => TokenError::NotJson,
+        err if err.field().is_empty() => TokenError::WrongShape("expected a JSON object".into()),
+        err => TokenError::WrongShape(err.to_string()),
+    })?;
+    let server_url = answer.server_url.filter(|url| !url.is_empty());
+    let jwt = match answer.token {
+        Some(jwt) if !jwt.trim().is_empty() => Secret::new(jwt.trim()),
+        _ => return Err(TokenError::NoToken),
     };
     if let Some(url) = &server_url {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
@@ -89,9 +91,10 @@ pub fn validate_response(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::json;
     use base64::Engine;
+    use serde_json::json;
+
+    use super::*;
 
     const NOW: i64 = 1_800_000_000;
 
@@ -145,6 +148,11 @@ mod tests {
         assert!(matches!(validate(200, "[1]"), Err(TokenError::WrongShape(_))));
         assert!(matches!(validate(200, r#"{"token": 5}"#), Err(TokenError::WrongShape(_))));
         assert!(matches!(validate(200, r#"{"token": "a.b.c", "serverUrl": 5}"#), Err(TokenError::WrongShape(_))));
+        assert_eq!(
+            validate(200, r#"{"participantToken": ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"]}"#),
+            Err(TokenError::WrongShape("`participantToken` must be a string".into())),
+            "names the field, never the value"
+        );
         assert_eq!(validate(200, "{}"), Err(TokenError::NoToken));
         assert_eq!(validate(200, r#"{"token": null}"#), Err(TokenError::NoToken));
         assert_eq!(validate(200, r#"{"token": "  "}"#), Err(TokenError::NoToken));

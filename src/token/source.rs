@@ -4,6 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
+use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
 
 use super::claims::Expectations;
@@ -11,9 +12,8 @@ use super::error::TokenError;
 use super::redact::{sanitize_excerpt, Secret};
 use super::response::{validate_response, IssuedToken};
 use crate::expiry;
-use crate::http;
-use crate::logging;
 use crate::metrics::{self, Metric};
+use crate::wire;
 
 /// The two kinds of token source the connect routine uses.
 pub enum TokenSource {
@@ -92,7 +92,7 @@ impl EndpointSource {
     pub async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
         if !force {
             if let Some(cached) = self.fresh_cached() {
-                logging::debug!("token reused from cache expires_at={}", cached.token.expires_at());
+                tracing::debug!(expires_at = cached.token.expires_at(), "token reused from cache");
                 return Ok(cached);
             }
         }
@@ -104,10 +104,12 @@ impl EndpointSource {
         match &result {
             Ok(issued) => {
                 metrics::record(Metric::TokenFetched { latency_ms: elapsed_ms });
-                logging::info!(
-                    "token fetched room={} force={force} elapsed_ms={elapsed_ms} expires_at={}",
-                    options.expected.room,
-                    issued.token.expires_at()
+                tracing::info!(
+                    room = %options.expected.room,
+                    force,
+                    elapsed_ms,
+                    expires_at = issued.token.expires_at(),
+                    "token fetched"
                 );
                 let now = now_secs();
                 let margin = options.refresh_margin.as_secs() as i64;
@@ -116,10 +118,12 @@ impl EndpointSource {
             }
             Err(err) => {
                 metrics::record(Metric::TokenFailed { kind: err.kind() });
-                logging::warn!(
-                    "token fetch failed: {err} room={} force={force} elapsed_ms={elapsed_ms} kind={}",
-                    options.expected.room,
-                    err.kind()
+                tracing::warn!(
+                    room = %options.expected.room,
+                    force,
+                    elapsed_ms,
+                    kind = err.kind(),
+                    "token fetch failed: {err}"
                 );
                 self.cache.borrow_mut().take();
             }
@@ -232,20 +236,21 @@ async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenEr
     )?;
     let authorization = format!("Bearer {}", options.access_token.expose());
     let signal = controller.signal();
-    let request = http::Request {
-        url: &url,
-        headers: &[("Authorization", &authorization)],
-        signal: Some(&signal),
-        ..Default::default()
-    };
-    let response = http::fetch(request).await.map_err(|err| {
+    let failed = |err: gloo_net::Error| {
         if timed_out.get() {
             TokenError::Timeout { after_ms: options.timeout.as_millis() as u32 }
         } else {
-            TokenError::Network(sanitize_excerpt(&err.to_string(), &[&options.access_token]))
+            TokenError::Network(sanitize_excerpt(&wire::request_failure(&err), &[&options.access_token]))
         }
-    })?;
-    validate_response(response.status, &response.body, &options.expected, now_secs(), &[&options.access_token])
+    };
+    let response = Request::get(&url)
+        .header("Authorization", &authorization)
+        .abort_signal(Some(&signal))
+        .send()
+        .await
+        .map_err(failed)?;
+    let body = response.text().await.map_err(failed)?;
+    validate_response(response.status(), &body, &options.expected, now_secs(), &[&options.access_token])
 }
 
 /// `endpoint` with `params` added to its query, by the browser's `URL` (so after any query it has, before any

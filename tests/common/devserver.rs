@@ -1,8 +1,7 @@
 //! The devserver the test command started (with `--faults`): sessions, and fault injection.
 
-use video_date::http::{self, Method, Response};
-use video_date::json;
-use video_date::json::Json;
+use gloo_net::http::{Method, RequestBuilder, Response};
+use serde_json::{json, Value as Json};
 use video_date::token::Secret;
 
 /// Set by `cargo xtask test`; the default matches its test ports.
@@ -22,17 +21,19 @@ pub const DATE_ROOM: &str = "video-date-d47e0000-0000-4000-8000-000000000001";
 
 /// Sends to the devserver; `body`, if any, as JSON. Panics when it does not answer.
 async fn call(method: Method, path: &str, headers: &[(&str, &str)], body: Option<&Json>) -> Response {
-    let mut all = headers.to_vec();
-    if body.is_some() {
-        all.push(("Content-Type", "application/json"));
+    let mut request = RequestBuilder::new(&format!("{DEVSERVER}{path}")).method(method);
+    for (name, value) in headers {
+        request = request.header(name, value);
     }
-    let url = format!("{DEVSERVER}{path}");
-    let request = http::Request { method, url: &url, headers: &all, body: body.map(Json::to_string), signal: None };
-    http::fetch(request).await.expect("the devserver answers (started by `cargo xtask test`)")
+    let request = match body {
+        Some(body) => request.json(body),
+        None => request.build(),
+    };
+    request.unwrap().send().await.expect("the devserver answers (started by `cargo xtask test`)")
 }
 
-fn read_json(response: Response) -> Json {
-    Json::parse(&response.body).unwrap()
+async fn read_json(response: Response) -> Json {
+    response.json().await.unwrap()
 }
 
 fn as_user(session: &Session) -> String {
@@ -47,9 +48,9 @@ pub struct Session {
 pub async fn sign_in(email: &str) -> Session {
     let credentials = json!({"email": email, "password": "password"});
     let response =
-        call(Method::Post, "/auth/v1/token?grant_type=password", &[("apikey", ANON_KEY)], Some(&credentials)).await;
-    assert_eq!(response.status, 200, "sign in as {email}");
-    let body = read_json(response);
+        call(Method::POST, "/auth/v1/token?grant_type=password", &[("apikey", ANON_KEY)], Some(&credentials)).await;
+    assert_eq!(response.status(), 200, "sign in as {email}");
+    let body = read_json(response).await;
     Session {
         user_id: body["user"]["id"].as_str().unwrap().to_owned(),
         access_token: Secret::new(body["access_token"].as_str().unwrap()),
@@ -57,18 +58,18 @@ pub async fn sign_in(email: &str) -> Session {
 }
 
 pub async fn add_token_fault(fault: Json, count: usize) {
-    let response = call(Method::Post, "/__faults", &[], Some(&json!({"token": fault, "count": count}))).await;
-    assert_eq!(response.status, 204, "fault accepted");
+    let response = call(Method::POST, "/__faults", &[], Some(&json!({"token": fault, "count": count}))).await;
+    assert_eq!(response.status(), 204, "fault accepted");
 }
 
 pub async fn clear_faults() {
-    let response = call(Method::Delete, "/__faults", &[], None).await;
-    assert_eq!(response.status, 204);
+    let response = call(Method::DELETE, "/__faults", &[], None).await;
+    assert_eq!(response.status(), 204);
 }
 
 /// How many token requests the devserver has answered since it started.
 pub async fn token_requests() -> u64 {
-    let report = read_json(call(Method::Get, "/__faults", &[], None).await);
+    let report = read_json(call(Method::GET, "/__faults", &[], None).await).await;
     report["token_requests"].as_u64().unwrap()
 }
 
@@ -89,13 +90,13 @@ pub fn token_source(session: &Session) -> std::rc::Rc<video_date::token::Endpoin
 
 /// Makes the devserver's realtime misbehave (see `RealtimeFault` in devserver/src/faults.rs for the kinds).
 pub async fn add_realtime_fault(fault: Json, count: usize) {
-    let response = call(Method::Post, "/__faults", &[], Some(&json!({"realtime": fault, "count": count}))).await;
-    assert_eq!(response.status, 204, "realtime fault accepted");
+    let response = call(Method::POST, "/__faults", &[], Some(&json!({"realtime": fault, "count": count}))).await;
+    assert_eq!(response.status(), 204, "realtime fault accepted");
 }
 
 /// How many realtime sockets the devserver has open right now.
 pub async fn realtime_sockets() -> u64 {
-    let report = read_json(call(Method::Get, "/__faults", &[], None).await);
+    let report = read_json(call(Method::GET, "/__faults", &[], None).await).await;
     report["realtime_sockets"].as_u64().unwrap()
 }
 
@@ -104,9 +105,9 @@ pub async fn update_date(session: &Session, changes: Json) -> Json {
     let path = format!("/rest/v1/video_dates?id=eq.{}", super::page::DATE_ID);
     let authorization = as_user(session);
     let headers = [("apikey", ANON_KEY), ("Authorization", &authorization), ("Prefer", "return=representation")];
-    let response = call(Method::Patch, &path, &headers, Some(&changes)).await;
-    assert_eq!(response.status, 200, "the row update is accepted");
-    let rows = read_json(response);
+    let response = call(Method::PATCH, &path, &headers, Some(&changes)).await;
+    assert_eq!(response.status(), 200, "the row update is accepted");
+    let rows = read_json(response).await;
     rows[0].clone()
 }
 
@@ -114,8 +115,8 @@ pub async fn update_date(session: &Session, changes: Json) -> Json {
 pub async fn read_date(session: &Session) -> Json {
     let path = format!("/rest/v1/video_dates?id=eq.{}&select=*", super::page::DATE_ID);
     let authorization = as_user(session);
-    let response = call(Method::Get, &path, &[("apikey", ANON_KEY), ("Authorization", &authorization)], None).await;
-    assert_eq!(response.status, 200, "the row is readable");
-    let rows = read_json(response);
+    let response = call(Method::GET, &path, &[("apikey", ANON_KEY), ("Authorization", &authorization)], None).await;
+    assert_eq!(response.status(), 200, "the row is readable");
+    let rows = read_json(response).await;
     rows[0].clone()
 }

@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 
 use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent, TrackKind};
-use crate::logging;
 use crate::metrics::{self, Metric};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +99,7 @@ impl CallSignals {
                 self.phase.try_set(CallPhase::Reconnecting);
             }
             RoomEvent::Disconnected(reason) => {
-                logging::info!("disconnected reason={}", reason.name());
+                tracing::info!(reason = reason.name(), "disconnected");
                 metrics::record(Metric::Disconnected { reason: reason.name() });
                 self.phase.try_set(CallPhase::Disconnected(*reason));
             }
@@ -126,7 +125,7 @@ impl CallSignals {
                 self.audio_blocked.try_set(!playing);
             }
             RoomEvent::MediaDevicesError(failure) => {
-                logging::warn!("media device error in the call failure={}", failure.kind());
+                tracing::warn!(failure = failure.kind(), "media device error in the call");
                 metrics::record(Metric::MediaFailure { kind: failure.kind() });
                 self.device_problem.try_set(Some(failure.to_string()));
             }

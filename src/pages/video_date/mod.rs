@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
+use tracing::Instrument;
 
 use self::call_state::{CallPhase, CallSignals, Partner};
 use self::call_view::{CallActions, CallElements, CallView};
@@ -21,7 +22,6 @@ use crate::config::Config;
 use crate::livekit::{
     connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind,
 };
-use crate::logging;
 use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
 use crate::supabase::rest::{self, DateError};
@@ -145,9 +145,12 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         signals.microphone_on.set(choice.microphone_on);
         signals.camera_on.set(choice.camera_on);
         let config = join_config.clone();
-        spawn_in(&owner.get_value(), async move {
-            join_call(config, signed_in, row, choice, signals, elements, call, announce).await;
-        });
+        // Everything the join logs (token, connect attempts, the auth retry) is inside this span.
+        let span = tracing::info_span!("join", room = %row.room_name);
+        spawn_in(
+            &owner.get_value(),
+            join_call(config, signed_in, row, choice, signals, elements, call, announce).instrument(span),
+        );
     });
     Effect::new(move |_| {
         let phase = signals.phase.get();
@@ -199,7 +202,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             let (Some(signed_in), Some(row)) = (session.get_untracked(), date.get_untracked()) else { return };
             let config = end_config.clone();
             spawn_in(&owner.get_value(), async move {
-                let changes = crate::json!({"status": "ended", "ended_by": &signed_in.user_id});
+                let changes = serde_json::json!({"status": "ended", "ended_by": &signed_in.user_id});
                 match rest::update_date(&config, &signed_in, &row.id, &changes).await {
                     Ok(updated) => {
                         call.set_value(None);
@@ -270,9 +273,9 @@ fn follow_date(
     );
     ResilientChannel::start(
         options,
-        move |change| match VideoDate::from_json(&change.record) {
+        move |change| match VideoDate::from_value(change.record) {
             Ok(updated) => on_row(updated),
-            Err(err) => logging::warn!("a date update could not be read: {err}"),
+            Err(err) => tracing::warn!("a date update could not be read: {err}"),
         },
         move |new_status| {
             status.try_set(new_status);
@@ -328,7 +331,7 @@ async fn join_call(
     signals.phase.set(CallPhase::Connecting);
     match connect(&room, &source, &config.livekit_url).await {
         Ok(connected) => {
-            logging::info!("joined the date's room attempts={}", connected.attempts);
+            tracing::info!(attempts = connected.attempts, "joined the date's room");
             metrics::record(Metric::JoinToConnected { ms: metrics::elapsed_ms(signals.joined_at.get_value()) });
             signals.phase.set(CallPhase::Connected);
             let partner_here = room.remote_identities().contains(&partner_id);
@@ -344,7 +347,7 @@ async fn join_call(
                 }
                 cause => cause.to_string(),
             };
-            logging::warn!("could not join: {message} attempts={}", failure.attempts);
+            tracing::warn!(attempts = failure.attempts, "could not join: {message}");
             announce.set(message.clone());
             signals.phase.set(CallPhase::Failed(message));
         }
@@ -415,7 +418,7 @@ fn schedule_session_refresh(
                         schedule_session_refresh(config, fresh, session, call, resources);
                     }
                 }
-                Err(err) => logging::warn!("session refresh failed: {err}"),
+                Err(err) => tracing::warn!("session refresh failed: {err}"),
             }
         });
     });
