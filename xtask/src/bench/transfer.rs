@@ -11,6 +11,10 @@ use crate::process::{describe, step_error, StepError};
 /// that "under the bar" never depends on the unit.
 const BAR_GZIP_BYTES: u64 = 269_000;
 
+/// Our wasm when the app had its own JSON parser, fetch wrapper and logger instead of serde + serde_json,
+/// gloo-net and tracing + tracing-wasm (BENCHMARKS.md before that change): what those crates are compared with.
+const OWN_CODE_WASM_GZIP_BYTES: u64 = 136_400;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sizes {
     pub raw: u64,
@@ -82,7 +86,7 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), StepError> 
 /// What a file of `dist/` is, from where Trunk puts it.
 fn kind_of(file: &str) -> &'static str {
     match file.rsplit_once('.').map_or("", |(_, extension)| extension) {
-        "wasm" => "wasm (the app)",
+        "wasm" => WASM,
         "js" if file.starts_with("snippets/") => "livekit-client (snippet)",
         "js" => "JS glue (wasm-bindgen)",
         "css" => "CSS",
@@ -98,10 +102,30 @@ pub fn section(transfer: &Transfer) -> String {
         .map(|a| vec![a.kind.to_owned(), format!("`{}`", a.file), kb(a.sizes.raw), kb(a.sizes.gzip)])
         .collect();
     rows.push(vec!["**total**".into(), String::new(), kb(transfer.total.raw), format!("**{}**", kb(transfer.total.gzip))]);
+    let wasm_gzip = transfer.assets.iter().filter(|a| a.kind == WASM).map(|a| a.sizes.gzip).sum();
     format!(
-        "\n## First-load transfer (release build, `dist/`)\n\n{}\n{}\n",
+        "\n## First-load transfer (release build, `dist/`)\n\n{}\n{}\n{}\n",
         table(&["asset", "file", "raw KB", "gzip KB"], &rows),
         verdict(transfer.total.gzip),
+        against_own_code(wasm_gzip),
+    )
+}
+
+const WASM: &str = "wasm (the app)";
+
+/// The wasm next to what it was with the app's own JSON, fetch and logger.
+fn against_own_code(wasm_gzip: u64) -> String {
+    let (difference, direction) = if wasm_gzip >= OWN_CODE_WASM_GZIP_BYTES {
+        (wasm_gzip - OWN_CODE_WASM_GZIP_BYTES, "more")
+    } else {
+        (OWN_CODE_WASM_GZIP_BYTES - wasm_gzip, "less")
+    };
+    format!(
+        "Our wasm is {} KB gzip: {} KB {direction} than the {} KB it was with its own JSON, fetch and logger \
+         instead of serde + serde_json, gloo-net and tracing + tracing-wasm.",
+        kb(wasm_gzip),
+        kb(difference),
+        kb(OWN_CODE_WASM_GZIP_BYTES)
     )
 }
 
@@ -131,6 +155,12 @@ mod tests {
         assert_eq!(kind_of("snippets/video-date-3e06/js/livekit-client.js"), "livekit-client (snippet)");
         assert_eq!(kind_of("app-3fe0.css"), "CSS");
         assert_eq!(kind_of("index.html"), "HTML");
+    }
+
+    #[test]
+    fn the_wasm_is_compared_with_the_build_on_our_own_code() {
+        assert!(against_own_code(180_000).contains("180.0 KB gzip: 43.6 KB more than the 136.4 KB"));
+        assert!(against_own_code(130_000).contains("6.4 KB less"));
     }
 
     #[test]
