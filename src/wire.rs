@@ -31,12 +31,14 @@ impl WireError {
     }
 }
 
-/// Decodes `text` as a `T`.
+/// Decodes `text` as a `T`. The text is parsed into a `Value` first, by one non-generic parser, so each type's
+/// generated code exists once (for reading a `Value`) rather than once per source.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(from_path_error)?;
-    deserializer.end().map_err(|err| WireError::Syntax { line: err.line(), column: err.column() })?;
-    Ok(value)
+    let value = serde_json::from_str(text).map_err(|err: serde_json::Error| WireError::Syntax {
+        line: err.line(),
+        column: err.column(),
+    })?;
+    from_value(value)
 }
 
 /// Decodes an already parsed value as a `T` (a realtime payload, once its event says which shape it has).
