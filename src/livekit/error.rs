@@ -133,12 +133,13 @@ impl MediaDeviceFailure {
         }
     }
 
-    /// From a `DOMException`'s name (the SDK's own mapping).
+    /// From a `DOMException`'s name (the SDK's own mapping, plus Firefox's name for a device that would not
+    /// start: `AbortError` "Starting videoinput failed", where Chromium says `NotReadableError`).
     pub fn from_error_name(name: &str) -> Self {
         match name {
             "NotFoundError" | "DevicesNotFoundError" => Self::NotFound,
             "NotAllowedError" | "PermissionDeniedError" => Self::PermissionDenied,
-            "NotReadableError" | "TrackStartError" => Self::DeviceInUse,
+            "NotReadableError" | "TrackStartError" | "AbortError" => Self::DeviceInUse,
             _ => Self::Other,
         }
     }
@@ -215,6 +216,7 @@ mod tests {
         assert_eq!(MediaDeviceFailure::from_error_name("NotFoundError"), MediaDeviceFailure::NotFound);
         assert_eq!(MediaDeviceFailure::from_error_name("DevicesNotFoundError"), MediaDeviceFailure::NotFound);
         assert_eq!(MediaDeviceFailure::from_error_name("NotReadableError"), MediaDeviceFailure::DeviceInUse);
+        assert_eq!(MediaDeviceFailure::from_error_name("AbortError"), MediaDeviceFailure::DeviceInUse);
         assert_eq!(MediaDeviceFailure::from_error_name("TrackStartError"), MediaDeviceFailure::DeviceInUse);
         assert_eq!(MediaDeviceFailure::from_error_name("OverconstrainedError"), MediaDeviceFailure::Other);
     }
