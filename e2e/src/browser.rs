@@ -1,45 +1,48 @@
-//! A headless Chromium session per simulated person, with the same flags as the browser suite.
+//! A headless browser session per simulated person, in either engine, with the capabilities the browser suite
+//! uses (`webdriver.json`, or `webdriver-denied.json` for a person whose browser refuses the camera).
 
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
+pub use xtask::engine::{Engine, Permissions};
 
-/// Whether the browser grants camera and microphone (the fake devices) or denies them like a person who
-/// clicked "Block".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Media {
-    Allowed,
-    Denied,
-}
-
-/// The repo's `webdriver.json` (shared with the wasm-bindgen test runner) plus headless mode and console logs.
-pub fn capabilities(media: Media) -> Result<serde_json::Map<String, Value>, String> {
-    let path = xtask::paths::repo_root().join("webdriver.json");
+/// The engine's part of the capabilities file, plus headless mode and a way to read the console log.
+pub fn capabilities(engine: Engine, permissions: Permissions) -> Result<serde_json::Map<String, Value>, String> {
+    let path = permissions.webdriver_json();
     let text = std::fs::read_to_string(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-    let mut caps: Value = serde_json::from_str(&text).map_err(|err| format!("{}: {err}", path.display()))?;
-    let args = caps
-        .pointer_mut("/goog:chromeOptions/args")
-        .and_then(Value::as_array_mut)
-        .ok_or("webdriver.json has no goog:chromeOptions.args")?;
-    args.push(json!("--headless=new"));
-    args.push(json!("--disable-dev-shm-usage"));
-    if media == Media::Denied {
-        args.retain(|arg| arg != "--use-fake-ui-for-media-stream");
-        caps["goog:chromeOptions"]["prefs"] = json!({
-            "profile.default_content_setting_values.media_stream_camera": 2,
-            "profile.default_content_setting_values.media_stream_mic": 2,
-        });
+    let all: Value = serde_json::from_str(&text).map_err(|err| format!("{}: {err}", path.display()))?;
+    let key = engine.options_key();
+    let mut options = all.get(key).cloned().ok_or_else(|| format!("{} has no {key}", path.display()))?;
+    let malformed = |what: &str| format!("{} has no {key}.{what}", path.display());
+    let mut caps = serde_json::Map::new();
+    match engine {
+        Engine::Chromium => {
+            let args = options["args"].as_array_mut().ok_or_else(|| malformed("args"))?;
+            args.extend([json!("--headless=new"), json!("--disable-dev-shm-usage")]);
+            caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+        }
+        Engine::Firefox => {
+            let args = options.as_object_mut().map(|o| o.entry("args").or_insert_with(|| json!([])));
+            args.and_then(Value::as_array_mut).ok_or_else(|| malformed("args"))?.push(json!("-headless"));
+            // geckodriver has no console-log endpoint; this pref copies the page's console to Firefox's
+            // stdout, which geckodriver writes to its log (see `Person::save_artifacts`).
+            let prefs = options["prefs"].as_object_mut().ok_or_else(|| malformed("prefs"))?;
+            prefs.insert("devtools.console.stdout.content".into(), json!(true));
+            // People sign in from `/config.json` (`Person::sign_in`); Firefox's JSON viewer would make that a
+            // privileged page whose fetches fail with "NetworkError when attempting to fetch resource".
+            prefs.insert("devtools.jsonview.enabled".into(), json!(false));
+            caps.insert("browserName".into(), json!("firefox"));
+        }
     }
-    caps["goog:loggingPrefs"] = json!({"browser": "ALL"});
-    caps.as_object().cloned().ok_or_else(|| "webdriver.json is not an object".into())
+    caps.insert(key.into(), options);
+    Ok(caps)
 }
 
-pub async fn open(webdriver_url: &str) -> Result<Client, String> {
-    open_with(webdriver_url, Media::Allowed).await
-}
-
-pub async fn open_with(webdriver_url: &str, media: Media) -> Result<Client, String> {
+pub async fn open(webdriver_url: &str, engine: Engine, permissions: Permissions) -> Result<Client, String> {
     let mut builder = ClientBuilder::new(HttpConnector::new());
-    builder.capabilities(capabilities(media)?);
-    builder.connect(webdriver_url).await.map_err(|err| format!("cannot start Chromium over WebDriver: {err}"))
+    builder.capabilities(capabilities(engine, permissions)?);
+    builder
+        .connect(webdriver_url)
+        .await
+        .map_err(|err| format!("cannot start {} over WebDriver at {webdriver_url}: {err}", engine.name()))
 }

@@ -4,6 +4,8 @@ pub mod browser;
 pub mod person;
 pub mod runner;
 
+use browser::{Engine, Permissions};
+use person::{ConsoleLog, Person};
 pub use xtask::stack::{Stack, StackOptions, TEST_PORTS};
 
 /// The running stack as the scenarios see it: its addresses, and livekit-server to stop and start.
@@ -11,7 +13,8 @@ pub struct Suite {
     stack: std::sync::Mutex<Stack>,
     pub devserver: String,
     pub livekit: String,
-    pub webdriver: String,
+    chromedriver: String,
+    geckodriver: String,
 }
 
 impl Suite {
@@ -20,9 +23,20 @@ impl Suite {
         Ok(Suite {
             devserver: stack.devserver_url(),
             livekit: stack.livekit_url(),
-            webdriver: stack.webdriver_url().unwrap_or_default(),
+            chromedriver: stack.webdriver_url(Engine::Chromium).unwrap_or_default(),
+            geckodriver: stack.webdriver_url(Engine::Firefox).unwrap_or_default(),
             stack: std::sync::Mutex::new(stack),
         })
+    }
+
+    /// A new browser window in `engine`. geckodriver runs one session at a time: a scenario has at most one
+    /// person in Firefox open at once.
+    pub async fn person(&self, name: &'static str, engine: Engine, permissions: Permissions) -> Result<Person, String> {
+        let (webdriver, console) = match engine {
+            Engine::Chromium => (&self.chromedriver, ConsoleLog::ChromeDriver),
+            Engine::Firefox => (&self.geckodriver, ConsoleLog::geckodriver_from_now(log_dir().join("geckodriver.log"))),
+        };
+        Ok(Person::new(name, engine, browser::open(webdriver, engine, permissions).await?, console))
     }
 
     /// Kills livekit-server (as a crash would), waits `down_for`, and starts it again on the same ports.
@@ -39,7 +53,11 @@ pub fn start_stack() -> Result<Stack, xtask::process::StepError> {
         ports: TEST_PORTS,
         dist: Some(xtask::paths::dist_dir()),
         faults: true,
-        chromedriver: true,
-        log_dir: Some(xtask::paths::artifacts_dir().join("logs").join("e2e")),
+        webdrivers: &Engine::ALL,
+        log_dir: Some(log_dir()),
     })
+}
+
+fn log_dir() -> std::path::PathBuf {
+    xtask::paths::artifacts_dir().join("logs").join("e2e")
 }

@@ -1,9 +1,11 @@
-//! One simulated person: a headless Chromium session on the app, with the steps the scenarios share.
+//! One simulated person: a headless browser session on the app, with the steps the scenarios share.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, Locator};
+use xtask::engine::Engine;
 use serde_json::{json, Value};
 
 /// The devserver's seeded date, which alice and bob share.
@@ -28,14 +30,42 @@ fetch('/auth/v1/token?grant_type=password', {
   .catch((err) => done(String(err)));
 "#;
 
+/// Where a person's console lines can be read back.
+#[derive(Debug, Clone)]
+pub enum ConsoleLog {
+    /// ChromeDriver's log endpoint.
+    ChromeDriver,
+    /// geckodriver has no log endpoint; Firefox copies the console to its stdout (`browser::capabilities`),
+    /// which lands in geckodriver's log file. This session's lines are those written after `from`: a
+    /// geckodriver runs one session at a time.
+    GeckodriverFile { path: PathBuf, from: u64 },
+}
+
+impl ConsoleLog {
+    /// Remembers where geckodriver's log ends now, so the lines of a session started now can be read later.
+    pub fn geckodriver_from_now(path: PathBuf) -> Self {
+        let from = std::fs::metadata(&path).map_or(0, |meta| meta.len());
+        ConsoleLog::GeckodriverFile { path, from }
+    }
+}
+
+/// One console line: what it says, and whether the page printed it (rather than the browser).
+struct ConsoleLine {
+    level: String,
+    message: String,
+    from_the_page: bool,
+}
+
 pub struct Person {
     pub name: &'static str,
+    pub engine: Engine,
     pub client: Client,
+    console: ConsoleLog,
 }
 
 impl Person {
-    pub fn new(name: &'static str, client: Client) -> Self {
-        Person { name, client }
+    pub fn new(name: &'static str, engine: Engine, client: Client, console: ConsoleLog) -> Self {
+        Person { name, engine, client, console }
     }
 
     pub async fn goto(&self, url: &str) -> Result<(), String> {
@@ -100,6 +130,11 @@ impl Person {
         }
     }
 
+    /// Runs `script`, which calls its last argument with the answer.
+    pub async fn run_async(&self, script: &str, what: &str) -> Result<Value, String> {
+        self.client.execute_async(script, vec![]).await.map_err(|err| format!("{}: {what}: {err}", self.name))
+    }
+
     pub async fn js(&self, script: &str) -> Result<Value, String> {
         self.client.execute(script, vec![]).await.map_err(|err| format!("{}: script failed: {err}", self.name))
     }
@@ -129,9 +164,9 @@ impl Person {
     /// Saves a screenshot and the console log under `artifacts/e2e/<scenario>/`, and fails if anything the page
     /// logged holds something shaped like a JWT (a LiveKit token or a session).
     ///
-    /// Chromium's own network-error lines are the exception, and are counted instead: LiveKit's signalling
+    /// The browser's own network-error lines are the exception, and are counted instead: LiveKit's signalling
     /// protocol carries the token in the WebSocket URL (`?access_token=`; browsers cannot set headers on a
-    /// WebSocket), and Chromium prints a failed connection's URL. No page code can suppress those lines; they
+    /// WebSocket), and browsers print a failed connection's URL. No page code can suppress those lines; they
     /// appear only when the server refuses the connection. The saved log has every JWT replaced.
     pub async fn save_artifacts(&self, scenario: &str) -> Result<(), String> {
         let dir = xtask::paths::artifacts_dir().join("e2e").join(scenario);
@@ -139,22 +174,22 @@ impl Person {
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(dir.join(format!("{}.png", self.name)), png);
         }
-        let entries = self.client.issue_cmd(BrowserLog).await.map_err(|err| format!("{}: console log: {err}", self.name))?;
-        let entries = entries.as_array().cloned().unwrap_or_default();
+        let lines = self.console_lines().await?;
         let (mut saved, mut from_the_page, mut from_the_browser) = (String::new(), 0, 0);
-        for entry in &entries {
-            let message = entry["message"].as_str().unwrap_or_default();
-            let holds_token = redact_jwts(message) != message;
-            if holds_token && entry["source"].as_str() == Some("console-api") {
+        for line in &lines {
+            let redacted = redact_jwts(&line.message);
+            let holds_token = redacted != line.message;
+            if holds_token && line.from_the_page {
                 from_the_page += 1;
             } else if holds_token {
                 from_the_browser += 1;
             }
-            saved.push_str(&format!("{} {}\n", entry["level"].as_str().unwrap_or(""), redact_jwts(message)));
+            saved.push_str(&format!("{} {redacted}\n", line.level));
         }
         std::fs::write(dir.join(format!("{}-console.log", self.name)), saved).map_err(|err| err.to_string())?;
         if from_the_browser > 0 {
-            println!("  {}: {from_the_browser} of Chromium's network-error lines showed a refused token URL", self.name);
+            let name = self.name;
+            println!("  {name}: {from_the_browser} of the browser's network-error lines showed a refused token URL");
         }
         if from_the_page > 0 {
             return Err(format!("{}: {from_the_page} lines the page logged hold a token (artifacts/e2e/{scenario})", self.name));
@@ -162,8 +197,43 @@ impl Person {
         Ok(())
     }
 
+    async fn console_lines(&self) -> Result<Vec<ConsoleLine>, String> {
+        match &self.console {
+            ConsoleLog::ChromeDriver => {
+                let entries = self.client.issue_cmd(BrowserLog).await;
+                let entries = entries.map_err(|err| format!("{}: console log: {err}", self.name))?;
+                let entries = entries.as_array().cloned().unwrap_or_default();
+                Ok(entries
+                    .iter()
+                    .map(|entry| ConsoleLine {
+                        level: entry["level"].as_str().unwrap_or_default().to_owned(),
+                        message: entry["message"].as_str().unwrap_or_default().to_owned(),
+                        from_the_page: entry["source"].as_str() == Some("console-api"),
+                    })
+                    .collect())
+            }
+            ConsoleLog::GeckodriverFile { path, from } => {
+                let log = std::fs::read(path);
+                let log = log.map_err(|err| format!("{}: cannot read {}: {err}", self.name, path.display()))?;
+                let since = log.get(usize::try_from(*from).unwrap_or(usize::MAX)..).unwrap_or_default();
+                Ok(String::from_utf8_lossy(since).lines().map(firefox_console_line).collect())
+            }
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// Firefox prints the page's console calls as `console.<level>: <message>`; anything else in geckodriver's log
+/// comes from the browser or the driver.
+fn firefox_console_line(line: &str) -> ConsoleLine {
+    match line.strip_prefix("console.").and_then(|rest| rest.split_once(": ")) {
+        Some((level, message)) => {
+            ConsoleLine { level: level.to_uppercase(), message: message.to_owned(), from_the_page: true }
+        }
+        None => ConsoleLine { level: "BROWSER".into(), message: line.to_owned(), from_the_page: false },
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod engine;
 pub mod paths;
 pub mod port_holder;
 pub mod process;

@@ -5,6 +5,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use xtask::build::{build_app, build_devserver, Profile};
+use xtask::engine::{Engine, Permissions};
 use xtask::paths;
 use xtask::process::{command, describe, step_error, StepError};
 use xtask::scratch::{self, RunScratch};
@@ -16,7 +17,8 @@ const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   dev [--port-base N]
                  set up, build, start livekit-server + devserver + the app; Ctrl-C (or SIGTERM/SIGHUP) stops
                  all; --port-base N moves livekit to N..N+2 and the devserver to N+3
-  test [SUITE..] set up, then run the native, browser and e2e suites (or only the named ones)
+  test [SUITE..] set up, then run the native, browser (both engines) and e2e suites, or only the named ones
+                 (native, browser, browser-chromium, browser-firefox, e2e)
   build-release  set up, then build the release app into dist/
   bench          set up, build, measure sizes and start-up; print the table and write BENCHMARKS.md";
 
@@ -66,7 +68,7 @@ fn dev() -> Result<(), StepError> {
         ports,
         dist: Some(paths::dist_dir()),
         faults: false,
-        chromedriver: false,
+        webdrivers: &[],
         log_dir: None,
     })?;
     let app = stack.devserver_url();
@@ -92,7 +94,7 @@ fn dev() -> Result<(), StepError> {
 
 /// One suite's outcome, from the libtest `test result:` lines it printed.
 struct SuiteResult {
-    name: &'static str,
+    name: String,
     passed: u32,
     failed: u32,
     succeeded: bool,
@@ -106,33 +108,37 @@ fn test() -> Result<(), StepError> {
     build_devserver()?;
     let mut results = Vec::new();
     if wanted("native") {
-        results.push(run_suite("native", command("cargo").args(["test", "--workspace", "--exclude", "e2e"]))?);
+        results.push(run_suite("native".into(), command("cargo").args(["test", "--workspace", "--exclude", "e2e"]))?);
     }
-    if wanted("browser") {
+    let engine_wanted = |engine: &Engine| wanted("browser") || wanted(&format!("browser-{}", engine.name()));
+    let engines: Vec<Engine> = Engine::ALL.into_iter().filter(engine_wanted).collect();
+    if !engines.is_empty() {
         let stack = Stack::start(StackOptions {
             ports: TEST_PORTS,
             dist: None,
             faults: true,
-            chromedriver: false,
+            webdrivers: &[],
             log_dir: Some(paths::artifacts_dir().join("logs").join("browser")),
         })?;
-        results.push(run_suite("browser", stack.browser_tests().arg("--tests"))?);
+        for engine in engines {
+            results.push(browser_suite(&stack, engine)?);
+        }
     }
     if wanted("e2e") {
         build_app(Profile::Release)?;
-        results.push(run_suite("e2e", command("cargo").args(["test", "--package", "e2e"]))?);
+        results.push(run_suite("e2e".into(), command("cargo").args(["test", "--package", "e2e"]))?);
     }
 
     println!();
     for r in &results {
         let verdict = if r.succeeded && r.failed == 0 && r.passed > 0 { "ok" } else { "FAILED" };
         println!(
-            "suite {:<8} {verdict:<6} {:>4} passed {:>3} failed  {:>6.1} s",
+            "suite {:<16} {verdict:<6} {:>4} passed {:>3} failed  {:>6.1} s",
             r.name, r.passed, r.failed, r.seconds
         );
     }
     let bad: Vec<_> =
-        results.iter().filter(|r| !r.succeeded || r.failed > 0 || r.passed == 0).map(|r| r.name).collect();
+        results.iter().filter(|r| !r.succeeded || r.failed > 0 || r.passed == 0).map(|r| r.name.as_str()).collect();
     if bad.is_empty() {
         Ok(())
     } else {
@@ -140,11 +146,40 @@ fn test() -> Result<(), StepError> {
     }
 }
 
+/// The browser tests that need the browser itself to refuse camera and microphone (`webdriver-denied.json`):
+/// the test binary, and the start of each test's name in it (the runner's `--skip` matches names only).
+const DENIED_MEDIA_TESTS: &str = "media_denied";
+
+/// The browser suite in one engine: every test with camera and microphone granted, then
+/// [`DENIED_MEDIA_TESTS`] with them denied, counted as one suite named after the engine.
+fn browser_suite(stack: &Stack, engine: Engine) -> Result<SuiteResult, StepError> {
+    let name = format!("browser-{}", engine.name());
+    let mut granted = stack.browser_tests(engine, Permissions::Granted);
+    granted.args(["--tests", "--", "--skip", DENIED_MEDIA_TESTS]);
+    let granted = run_suite(name.clone(), &mut granted)?;
+    let mut denied = stack.browser_tests(engine, Permissions::Denied);
+    denied.args(["--test", DENIED_MEDIA_TESTS]);
+    Ok(granted.and(run_suite(name, &mut denied)?))
+}
+
+impl SuiteResult {
+    /// Two runs of one suite as one.
+    fn and(self, other: SuiteResult) -> SuiteResult {
+        SuiteResult {
+            name: self.name,
+            passed: self.passed + other.passed,
+            failed: self.failed + other.failed,
+            succeeded: self.succeeded && other.succeeded,
+            seconds: self.seconds + other.seconds,
+        }
+    }
+}
+
 /// Runs a libtest-style suite, echoing its output and adding up its `test result:` lines.
-fn run_suite(name: &'static str, command: &mut Command) -> Result<SuiteResult, StepError> {
+fn run_suite(name: String, command: &mut Command) -> Result<SuiteResult, StepError> {
     println!("==> suite {name}: {}", describe(command));
     let started = Instant::now();
-    let mut child = xtask::process::spawn(name, command.stdout(Stdio::piped()))?;
+    let mut child = xtask::process::spawn(&name, command.stdout(Stdio::piped()))?;
     let (mut passed, mut failed) = (0, 0);
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -157,7 +192,7 @@ fn run_suite(name: &'static str, command: &mut Command) -> Result<SuiteResult, S
     }
     let status = child.wait();
     supervise::forget(child.id());
-    let status = status.map_err(|err| step_error(name, err.to_string()))?;
+    let status = status.map_err(|err| step_error(&name, err.to_string()))?;
     Ok(SuiteResult { name, passed, failed, succeeded: status.success(), seconds: started.elapsed().as_secs_f64() })
 }
 

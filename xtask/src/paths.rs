@@ -69,6 +69,8 @@ pub fn artifacts_dir() -> PathBuf {
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's Firefox ESR; `webdriver*.json` name it as `moz:firefoxOptions.binary` (geckodriver looks for `firefox`).
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
 
 /// PATH for children: our tools, then node_modules/.bin, then the caller's PATH.
 pub fn child_path() -> std::ffi::OsString {

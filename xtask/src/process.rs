@@ -31,8 +31,7 @@ pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
     command
         .current_dir(paths::repo_root())
         .env("PATH", paths::child_path())
-        .env("CARGO_TARGET_DIR", paths::target_dir())
-        .env("CHROMEDRIVER", paths::CHROMEDRIVER);
+        .env("CARGO_TARGET_DIR", paths::target_dir());
     command
 }
 

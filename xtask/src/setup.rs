@@ -5,10 +5,12 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::build::SHIPPED_WASM;
+use crate::engine::Engine;
 use crate::paths;
 use crate::process::{command, output_of, run, step_error, StepError};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
 pub const LIVEKIT_SERVER_VERSION: &str = "1.13.5";
 const LIVEKIT_SERVER_MODULE: &str = "github.com/livekit/livekit-server/cmd/server";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -26,6 +28,8 @@ pub fn run_all() -> Result<(), StepError> {
     wasm_bindgen_cli()?;
     trunk()?;
     chromium()?;
+    firefox()?;
+    geckodriver()?;
     npm_packages()?;
     livekit_bundle()?;
     livekit_server()?;
@@ -110,7 +114,28 @@ fn chromium() -> Result<(), StepError> {
     if Path::new(paths::CHROMIUM).exists() && Path::new(paths::CHROMEDRIVER).exists() {
         return Ok(());
     }
-    announce("chromium", "apt-get install -y chromium chromium-driver");
+    apt_install("chromium", &["chromium", "chromium-driver"])
+}
+
+fn firefox() -> Result<(), StepError> {
+    if Path::new(paths::FIREFOX).exists() {
+        return Ok(());
+    }
+    apt_install("firefox", &["firefox-esr"])
+}
+
+fn geckodriver() -> Result<(), StepError> {
+    let bin = Engine::Firefox.driver_bin();
+    if output_of(&bin, &["--version"]).is_some_and(|v| v.starts_with(&format!("geckodriver {GECKODRIVER_VERSION}"))) {
+        return Ok(());
+    }
+    announce("geckodriver", &format!("cargo install geckodriver {GECKODRIVER_VERSION} --locked (about 5 minutes)"));
+    cargo_install("geckodriver", &["geckodriver", "--version", GECKODRIVER_VERSION, "--locked"])
+}
+
+/// `apt-get install` of Debian packages (with `sudo` when not root), refreshing the package lists once if needed.
+fn apt_install(step: &str, packages: &[&str]) -> Result<(), StepError> {
+    announce(step, &format!("apt-get install -y {}", packages.join(" ")));
     let sudo = !is_root();
     let apt = |args: &[&str]| {
         let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
@@ -121,10 +146,10 @@ fn chromium() -> Result<(), StepError> {
         cmd.args(["-o", "DPkg::Lock::Timeout=600"]).args(args).env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };
-    let packages = ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"];
-    if run("chromium", &mut apt(&packages)).is_err() {
-        run("chromium", &mut apt(&["update"]))?;
-        run("chromium", &mut apt(&packages))?;
+    let install: Vec<&str> = ["install", "-y", "--no-install-recommends"].iter().chain(packages).copied().collect();
+    if run(step, &mut apt(&install)).is_err() {
+        run(step, &mut apt(&["update"]))?;
+        run(step, &mut apt(&install))?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The local stack on loopback: a real livekit-server, the devserver, and (for e2e) ChromeDriver.
+//! The local stack on loopback: a real livekit-server, the devserver, and (for e2e) ChromeDriver and geckodriver.
 //! Every process is a [`ChildGuard`]: dropping the stack stops all of it.
 
 use std::fs::File;
@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::engine::{Engine, Permissions};
 use crate::paths;
 use crate::process::{step_error, ChildGuard, StepError};
 
@@ -22,11 +23,12 @@ pub struct Ports {
     pub livekit_udp: u16,
     pub devserver: u16,
     pub chromedriver: u16,
+    pub geckodriver: u16,
 }
 
 impl Ports {
-    /// livekit-server on `base`, `base + 1` (TCP media) and `base + 2` (UDP media), the devserver on `base + 3`
-    /// and ChromeDriver on `base + 4`; `None` below 1024 or where the range would pass 65535.
+    /// livekit-server on `base`, `base + 1` (TCP media) and `base + 2` (UDP media), the devserver on `base + 3`,
+    /// ChromeDriver on `base + 4` and geckodriver on `base + 5`; `None` below 1024 or where the range would pass 65535.
     pub fn from_base(base: u16) -> Option<Ports> {
         (base >= 1024 && base <= u16::MAX - 5).then_some(Ports {
             livekit: base,
@@ -34,17 +36,36 @@ impl Ports {
             livekit_udp: base + 2,
             devserver: base + 3,
             chromedriver: base + 4,
+            geckodriver: base + 5,
         })
     }
 }
 
-pub const DEV_PORTS: Ports =
-    Ports { livekit: 7880, livekit_tcp: 7881, livekit_udp: 7882, devserver: 8787, chromedriver: 9515 };
-pub const TEST_PORTS: Ports =
-    Ports { livekit: 7890, livekit_tcp: 7891, livekit_udp: 7892, devserver: 8797, chromedriver: 9525 };
+pub const DEV_PORTS: Ports = Ports {
+    livekit: 7880,
+    livekit_tcp: 7881,
+    livekit_udp: 7882,
+    devserver: 8787,
+    chromedriver: 9515,
+    geckodriver: 9516,
+};
+pub const TEST_PORTS: Ports = Ports {
+    livekit: 7890,
+    livekit_tcp: 7891,
+    livekit_udp: 7892,
+    devserver: 8797,
+    chromedriver: 9525,
+    geckodriver: 9526,
+};
 /// `cargo xtask bench`'s own, so it can run while a test stack is up.
-pub const BENCH_PORTS: Ports =
-    Ports { livekit: 7900, livekit_tcp: 7901, livekit_udp: 7902, devserver: 8807, chromedriver: 9535 };
+pub const BENCH_PORTS: Ports = Ports {
+    livekit: 7900,
+    livekit_tcp: 7901,
+    livekit_udp: 7902,
+    devserver: 8807,
+    chromedriver: 9535,
+    geckodriver: 9536,
+};
 
 /// What to start, and where its output goes.
 #[derive(Debug, Clone)]
@@ -54,7 +75,8 @@ pub struct StackOptions {
     pub dist: Option<PathBuf>,
     /// Enable the devserver's fault-injection API (tests only).
     pub faults: bool,
-    pub chromedriver: bool,
+    /// The engines whose WebDriver server to start (for the e2e suite and the bench).
+    pub webdrivers: &'static [Engine],
     /// `None` lets servers write to this terminal (dev); `Some(dir)` writes one log file per server (tests).
     pub log_dir: Option<PathBuf>,
 }
@@ -63,7 +85,7 @@ pub struct Stack {
     options: StackOptions,
     livekit: Option<ChildGuard>,
     devserver: ChildGuard,
-    chromedriver: Option<ChildGuard>,
+    webdrivers: Vec<(Engine, ChildGuard)>,
 }
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -76,8 +98,9 @@ impl Stack {
         }
         let livekit = Some(start_livekit(&options)?);
         let devserver = start_devserver(&options)?;
-        let chromedriver = options.chromedriver.then(|| start_chromedriver(&options)).transpose()?;
-        Ok(Stack { options, livekit, devserver, chromedriver })
+        let webdrivers = options.webdrivers.iter().map(|&engine| Ok((engine, start_webdriver(&options, engine)?)));
+        let webdrivers = webdrivers.collect::<Result<_, StepError>>()?;
+        Ok(Stack { options, livekit, devserver, webdrivers })
     }
 
     pub fn livekit_url(&self) -> String {
@@ -88,16 +111,26 @@ impl Stack {
         format!("http://127.0.0.1:{}", self.options.ports.devserver)
     }
 
-    pub fn webdriver_url(&self) -> Option<String> {
-        self.chromedriver.as_ref().map(|_| format!("http://127.0.0.1:{}", self.options.ports.chromedriver))
+    /// The WebDriver server of `engine`, if this stack started one.
+    pub fn webdriver_url(&self, engine: Engine) -> Option<String> {
+        self.webdrivers
+            .iter()
+            .any(|(started, _)| *started == engine)
+            .then(|| format!("http://127.0.0.1:{}", webdriver_port(self.options.ports, engine)))
     }
 
-    /// `cargo test` of the app's browser tests (headless Chromium) against this stack; add the test selection.
-    pub fn browser_tests(&self) -> Command {
+    /// `cargo test` of the app's browser tests in headless `engine`, with the browser answering camera and
+    /// microphone requests as `permissions` says, against this stack; add the test selection.
+    pub fn browser_tests(&self, engine: Engine, permissions: Permissions) -> Command {
         // No `-q`: it reaches the test runner as `--quiet`, which the runner rejects.
         let mut cargo = crate::process::command("cargo");
+        for other in Engine::ALL.into_iter().filter(|&other| other != engine) {
+            cargo.env_remove(other.driver_env());
+        }
         cargo
             .args(["test", "--package", "video-date", "--target", "wasm32-unknown-unknown"])
+            .env(engine.driver_env(), engine.driver_bin())
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", permissions.webdriver_json())
             .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
             .env("VIDEO_DATE_TEST_DEVSERVER", self.devserver_url())
             .env("VIDEO_DATE_TEST_LIVEKIT", self.livekit_url());
@@ -120,8 +153,8 @@ impl Stack {
     /// Returns which server exited and how.
     pub fn wait_for_exit(&mut self) -> (&'static str, std::process::ExitStatus) {
         loop {
-            let guards = [self.livekit.as_mut(), Some(&mut self.devserver), self.chromedriver.as_mut()];
-            for guard in guards.into_iter().flatten() {
+            let servers = [self.livekit.as_mut(), Some(&mut self.devserver)].into_iter().flatten();
+            for guard in servers.chain(self.webdrivers.iter_mut().map(|(_, guard)| guard)) {
                 if let Some(status) = guard.exited() {
                     return (guard.name, status);
                 }
@@ -183,10 +216,22 @@ fn start_devserver(options: &StackOptions) -> Result<ChildGuard, StepError> {
     spawn_and_wait("devserver", command, options, options.ports.devserver)
 }
 
-fn start_chromedriver(options: &StackOptions) -> Result<ChildGuard, StepError> {
-    let mut command = Command::new(paths::CHROMEDRIVER);
-    command.arg(format!("--port={}", options.ports.chromedriver));
-    spawn_and_wait("chromedriver", command, options, options.ports.chromedriver)
+fn webdriver_port(ports: Ports, engine: Engine) -> u16 {
+    match engine {
+        Engine::Chromium => ports.chromedriver,
+        Engine::Firefox => ports.geckodriver,
+    }
+}
+
+fn start_webdriver(options: &StackOptions, engine: Engine) -> Result<ChildGuard, StepError> {
+    let port = webdriver_port(options.ports, engine);
+    let mut command = Command::new(engine.driver_bin());
+    command.arg(format!("--port={port}"));
+    if engine == Engine::Firefox {
+        // Its WebDriver BiDi socket defaults to 9222 for every instance; let the system pick a free one.
+        command.args(["--host=127.0.0.1", "--websocket-port=0"]);
+    }
+    spawn_and_wait(engine.driver_name(), command, options, port)
 }
 
 fn spawn_and_wait(

@@ -5,7 +5,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use e2e::person::Person;
+use e2e::browser::{Engine, Permissions};
+use e2e::person::{ConsoleLog, Person};
 use e2e::{browser, Stack, StackOptions};
 use fantoccini::Client;
 use serde_json::{json, Value};
@@ -103,7 +104,7 @@ async fn main() -> ExitCode {
         ports: BENCH_PORTS,
         dist: Some(paths::dist_dir()),
         faults: true,
-        chromedriver: true,
+        webdrivers: &[Engine::Chromium],
         log_dir: Some(paths::artifacts_dir().join("logs").join("bench")),
     });
     let stack = match stack {
@@ -118,14 +119,16 @@ async fn main() -> ExitCode {
     // further attempt would only wait out the same timeout.
     let mut joins: Result<Vec<(f64, f64)>, String> = Ok(Vec::with_capacity(RUNS));
     let mut recoveries: Result<Vec<f64>, String> = Err("no run joined".into());
-    let webdriver = stack.webdriver_url().expect("the bench stack starts chromedriver");
+    let Some(webdriver) = stack.webdriver_url(Engine::Chromium) else {
+        return failed(0, "the bench stack has no chromedriver");
+    };
     // Bob waits in the call, so each of alice's joins also has a partner's first frame to time.
     let bob = match bob_in_the_call(&webdriver, &stack.devserver_url()).await {
         Ok(bob) => bob,
         Err(why) => return failed(0, &why),
     };
     for number in 1..=RUNS {
-        let client = match browser::open(&webdriver).await {
+        let client = match browser::open(&webdriver, Engine::Chromium, Permissions::Granted).await {
             Ok(client) => client,
             Err(why) => return failed(number, &why),
         };
@@ -187,7 +190,8 @@ async fn main() -> ExitCode {
 }
 
 async fn bob_in_the_call(webdriver: &str, devserver: &str) -> Result<Person, String> {
-    let bob = Person::new("bob", browser::open(webdriver).await?);
+    let client = browser::open(webdriver, Engine::Chromium, Permissions::Granted).await?;
+    let bob = Person::new("bob", Engine::Chromium, client, ConsoleLog::ChromeDriver);
     bob.open_date_as(devserver, "bob@example.com").await?;
     bob.join().await?;
     bob.wait_for_text("hasn't joined yet", PAGE_TIMEOUT).await?;
@@ -216,7 +220,7 @@ fn failed(number: usize, why: &str) -> ExitCode {
 }
 
 async fn start_up(client: &Client, devserver: &str) -> Result<StartUp, String> {
-    Person::new("alice", client.clone()).open_date_as(devserver, EMAIL).await?;
+    Person::new("alice", Engine::Chromium, client.clone(), ConsoleLog::ChromeDriver).open_date_as(devserver, EMAIL).await?;
     let answer = timed(client, START_UP, "start-up").await?;
     Ok(StartUp { first_paint: number_in(&answer, "firstPaint")?, interactive: number_in(&answer, "interactive")? })
 }

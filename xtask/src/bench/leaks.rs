@@ -5,6 +5,7 @@
 use std::process::Stdio;
 
 use super::report::table;
+use crate::engine::{Engine, Permissions};
 use crate::paths;
 use crate::process::{describe, step_error, StepError};
 use crate::stack::{Stack, StackOptions, BENCH_PORTS};
@@ -57,10 +58,11 @@ pub fn measure() -> Result<Vec<Checkpoint>, StepError> {
         ports: BENCH_PORTS,
         dist: None,
         faults: true,
-        chromedriver: false,
+        webdrivers: &[],
         log_dir: Some(paths::artifacts_dir().join("logs").join("bench-leaks")),
     })?;
-    let mut test = stack.browser_tests();
+    // Chromium only: its JS heap figure (`performance.memory`) has no Firefox counterpart.
+    let mut test = stack.browser_tests(Engine::Chromium, Permissions::Granted);
     test.args(["--test", "unmount", "--", "--nocapture"]).stdout(Stdio::piped());
     println!("==> bench leaks: {}", describe(&test));
     let output = test
