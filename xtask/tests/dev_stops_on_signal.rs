@@ -1,24 +1,34 @@
 //! `cargo xtask dev` stops every server it started when it alone is signalled (as a process manager, `kill`
 //! or a closed terminal does), and a port already in use is named with what holds it.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use xtask::port_holder;
 use xtask::stack::Ports;
 
-/// Away from the dev (7880), test (7890) and bench (7900) stacks, so it runs beside any of them.
-const PORT_BASE: u16 = 7950;
+/// Where to look for five free ports: away from the dev (7880), test (7890) and bench (7900) stacks, so it runs
+/// beside any of them; a later range when another clone's run of this test holds one.
+const PORT_BASES: [u16; 5] = [7950, 7960, 7970, 7980, 7990];
 /// The first start builds the app (Trunk, debug) when nothing is cached.
 const START_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// What "within a few seconds" means: the grace xtask gives its children, and a little more.
 const STOP_TIMEOUT: Duration = Duration::from_secs(8);
 
-fn dev() -> Command {
+fn dev(ports: Ports) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.args(["dev", "--port-base", &PORT_BASE.to_string()]).stdin(Stdio::null());
+    command.args(["dev", "--port-base", &ports.livekit.to_string()]).stdin(Stdio::null());
     command
+}
+
+/// The first range whose TCP ports and UDP media port are all free.
+fn free_ports() -> Ports {
+    let free = |ports: &Ports| {
+        tcp_ports(*ports).into_iter().all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok())
+            && UdpSocket::bind(("127.0.0.1", ports.livekit_udp)).is_ok()
+    };
+    PORT_BASES.into_iter().filter_map(Ports::from_base).find(free).expect("one of the port ranges is free")
 }
 
 /// The xtask process, killed if the test fails before it is signalled.
@@ -41,11 +51,11 @@ fn answers(port: u16) -> bool {
 
 #[test]
 fn dev_names_a_busy_port_then_frees_every_port_on_sigterm() {
-    let ports = Ports::from_base(PORT_BASE).expect("a valid base");
+    let ports = free_ports();
 
     // A port held by someone else: a sentence naming the port and its holder, not a hang.
     let squatter = TcpListener::bind(("127.0.0.1", ports.devserver)).expect("the devserver port is free");
-    let refused = dev().output().expect("xtask runs");
+    let refused = dev(ports).output().expect("xtask runs");
     drop(squatter);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "dev started although port {} was taken", ports.devserver);
@@ -56,7 +66,7 @@ fn dev_names_a_busy_port_then_frees_every_port_on_sigterm() {
     }
 
     // SIGTERM to xtask alone: every server stops and every port is free within a few seconds.
-    let mut xtask = Xtask(dev().stdout(Stdio::null()).spawn().expect("xtask starts"));
+    let mut xtask = Xtask(dev(ports).stdout(Stdio::null()).spawn().expect("xtask starts"));
     let deadline = Instant::now() + START_TIMEOUT;
     while !answers(ports.devserver) {
         assert!(xtask.0.try_wait().expect("try_wait").is_none(), "dev exited before its devserver answered");
