@@ -30,7 +30,7 @@ impl Ports {
     /// livekit-server on `base`, `base + 1` (TCP media) and `base + 2` (UDP media), the devserver on `base + 3`,
     /// ChromeDriver on `base + 4` and geckodriver on `base + 5`; `None` below 1024 or where the range would pass 65535.
     pub fn from_base(base: u16) -> Option<Ports> {
-        (base >= 1024 && base <= u16::MAX - 5).then_some(Ports {
+        (1024..=u16::MAX - 5).contains(&base).then_some(Ports {
             livekit: base,
             livekit_tcp: base + 1,
             livekit_udp: base + 2,
