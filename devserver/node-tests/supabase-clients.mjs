@@ -1,6 +1,7 @@
-// The official Supabase JS clients against a running devserver: postgrest-js reads and patches the seeded date,
-// realtime-js (both serializers) sees SUBSCRIBED, the postgres_changes event of that patch, and presence and
-// broadcast round trips between alice and bob. Exits non-zero with a reason on the first failure.
+// The official Supabase JS clients against a running devserver: postgrest-js reads the seeded date, calls its
+// functions (`rpc`) and has a direct update refused; realtime-js (both serializers) sees SUBSCRIBED, the
+// postgres_changes event of each call, and presence and broadcast round trips between alice and bob. Exits
+// non-zero with a reason on the first failure.
 // Usage: node --experimental-websocket supabase-clients.mjs   (Node 20 needs the flag for its WebSocket)
 // Env: DEVSERVER_URL (default http://127.0.0.1:8797), SUPABASE_ANON_KEY (default dev-anon-key), DATE_ID.
 import realtime from '@supabase/realtime-js';
@@ -65,7 +66,7 @@ async function subscribe(channel, who) {
   console.log(`ok: ${who} ${status}`);
 }
 
-async function roundTrips(alice, bob, vsn, status) {
+async function roundTrips(alice, bob, vsn, fn, status) {
   const topic = `date-${dateId}-${vsn}`;
   const filter = `id=eq.${dateId}`;
   const aliceClient = realtimeClient(alice.token, vsn);
@@ -97,13 +98,13 @@ async function roundTrips(alice, bob, vsn, status) {
   if (message.payload?.from !== 'bob') fail(`broadcast payload ${JSON.stringify(message)}`);
   console.log(`ok: broadcast bob -> alice, acked (${vsn})`);
 
-  const { data, error } = await rest(bob.token).from('video_dates').update({ status }).eq('id', dateId).select();
-  if (error || data?.[0]?.status !== status) fail(`PATCH: ${JSON.stringify(error ?? data)}`);
+  const { data, error } = await rest(bob.token).rpc(fn, { date_id: dateId });
+  if (error || data?.status !== status) fail(`rpc ${fn}: ${JSON.stringify(error ?? data)}`);
   const change = await changed;
   if (change.eventType !== 'UPDATE' || change.new.status !== status || change.new.id !== dateId) {
     fail(`postgres_changes payload ${JSON.stringify(change)}`);
   }
-  console.log(`ok: postgres_changes UPDATE status=${status} (${vsn})`);
+  console.log(`ok: rpc ${fn}, postgres_changes UPDATE status=${status} (${vsn})`);
 
   await aliceClient.removeAllChannels();
   await bobClient.removeAllChannels();
@@ -119,7 +120,12 @@ const { data: hidden } = await rest(carol.token).from('video_dates').select('*')
 if (hidden?.length !== 0) fail(`carol sees ${JSON.stringify(hidden)}`);
 console.log('ok: carol sees no row');
 
-await roundTrips(alice, bob, '1.0.0', 'live');
-await roundTrips(alice, bob, '2.0.0', 'ended');
+const { error: refused } = await rest(alice.token).from('video_dates').update({ status: 'live' }).eq('id', dateId);
+if (refused?.code !== '42501') fail(`a direct update was not refused: ${JSON.stringify(refused)}`);
+console.log('ok: postgrest-js direct update refused (42501)');
+
+// Bob joins alone: still scheduled. Then he ends it.
+await roundTrips(alice, bob, '1.0.0', 'join_date', 'scheduled');
+await roundTrips(alice, bob, '2.0.0', 'end_date', 'ended');
 console.log('PASS');
 process.exit(0);

@@ -1,4 +1,4 @@
-//! A subset of Supabase Auth (GoTrue): password and refresh-token grants, and the current user.
+//! A subset of Supabase Auth (GoTrue) on `auth.users`: password and refresh-token grants, and the current user.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -7,7 +7,6 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::seed::{self, User};
 use crate::session;
 use crate::state::AppState;
 
@@ -29,38 +28,70 @@ pub async fn token(
     Json(body): Json<GrantBody>,
 ) -> Response {
     let user = match query.grant_type.as_str() {
-        "password" => password_grant(&body),
-        "refresh_token" => refresh_grant(&state, &body),
+        "password" => password_grant(&state, &body).await,
+        "refresh_token" => refresh_grant(&state, &body).await,
         _ => return error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type must be password or refresh_token"),
     };
-    let Some(user) = user else {
-        return error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid login credentials");
+    let user = match user {
+        Ok(Some(user)) => user,
+        Ok(None) => return error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid login credentials"),
+        Err(err) => return database_error(&err),
     };
-    tracing::info!(user = user.id, grant = %query.grant_type, "session issued");
-    session_response(&state, user)
+    tracing::info!(user = %user.id, grant = %query.grant_type, "session issued");
+    session_response(&state, &user)
 }
 
-fn password_grant(body: &GrantBody) -> Option<&'static User> {
-    let user = seed::user_by_email(body.email.as_deref()?)?;
-    (body.password.as_deref() == Some(seed::PASSWORD)).then_some(user)
+/// A row of `auth.users`, as the session and `/auth/v1/user` need it.
+pub struct AuthUser {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+const USER_COLUMNS: &str = "select id::text, coalesce(email, ''), coalesce(raw_user_meta_data ->> 'name', '') \
+                            from auth.users where deleted_at is null";
+
+fn user_from(row: &tokio_postgres::Row) -> AuthUser {
+    AuthUser { id: row.get(0), email: row.get(1), name: row.get(2) }
+}
+
+async fn password_grant(state: &AppState, body: &GrantBody) -> Result<Option<AuthUser>, tokio_postgres::Error> {
+    let (Some(email), Some(password)) = (body.email.as_deref(), body.password.as_deref()) else { return Ok(None) };
+    let sql = format!(
+        "{USER_COLUMNS} and lower(email) = lower($1) and encrypted_password = extensions.crypt($2, encrypted_password)"
+    );
+    let row = state.db.admin().query_opt(&sql, &[&email, &password]).await?;
+    Ok(row.as_ref().map(user_from))
 }
 
 /// A refresh token is single-use, as in GoTrue.
-fn refresh_grant(state: &AppState, body: &GrantBody) -> Option<&'static User> {
-    let mut tokens = state.refresh_tokens.lock().unwrap_or_else(|p| p.into_inner());
-    let user_id = tokens.remove(body.refresh_token.as_deref()?)?;
-    seed::user_by_id(&user_id)
+async fn refresh_grant(state: &AppState, body: &GrantBody) -> Result<Option<AuthUser>, tokio_postgres::Error> {
+    let user_id = {
+        let mut tokens = state.refresh_tokens.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(user_id) = body.refresh_token.as_deref().and_then(|token| tokens.remove(token)) else {
+            return Ok(None);
+        };
+        user_id
+    };
+    user_by_id(state, &user_id).await
 }
 
-fn session_response(state: &AppState, user: &User) -> Response {
+/// The user whose id is `user_id`, if there is one.
+pub async fn user_by_id(state: &AppState, user_id: &str) -> Result<Option<AuthUser>, tokio_postgres::Error> {
+    let sql = format!("{USER_COLUMNS} and id::text = $1");
+    let row = state.db.admin().query_opt(&sql, &[&user_id]).await?;
+    Ok(row.as_ref().map(user_from))
+}
+
+fn session_response(state: &AppState, user: &AuthUser) -> Response {
     let settings = &state.settings;
-    let (access_token, claims) = session::mint(user, &settings.jwt_secret, settings.session_ttl_secs);
+    let (access_token, claims) = session::mint(&user.id, &user.email, &settings.jwt_secret, settings.session_ttl_secs);
     let refresh_token = uuid::Uuid::new_v4().simple().to_string();
     state
         .refresh_tokens
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(refresh_token.clone(), user.id.to_owned());
+        .insert(refresh_token.clone(), user.id.clone());
     Json(json!({
         "access_token": access_token,
         "token_type": "bearer",
@@ -76,13 +107,14 @@ pub async fn user(State(state): State<AppState>, headers: HeaderMap) -> Response
     let Some(claims) = session::from_bearer(&headers, &state.settings.jwt_secret) else {
         return error(StatusCode::UNAUTHORIZED, "bad_jwt", "invalid JWT: unable to parse or verify signature");
     };
-    match seed::user_by_id(&claims.sub) {
-        Some(user) => Json(user_json(user)).into_response(),
-        None => error(StatusCode::NOT_FOUND, "user_not_found", "User not found"),
+    match user_by_id(&state, &claims.sub).await {
+        Ok(Some(user)) => Json(user_json(&user)).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "user_not_found", "User not found"),
+        Err(err) => database_error(&err),
     }
 }
 
-fn user_json(user: &User) -> serde_json::Value {
+fn user_json(user: &AuthUser) -> serde_json::Value {
     json!({
         "id": user.id,
         "aud": "authenticated",
@@ -90,6 +122,11 @@ fn user_json(user: &User) -> serde_json::Value {
         "email": user.email,
         "user_metadata": {"name": user.name},
     })
+}
+
+fn database_error(err: &tokio_postgres::Error) -> Response {
+    tracing::error!(%err, "auth: the database failed");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "unexpected_failure", "Database error querying schema")
 }
 
 /// GoTrue's error body (both its old `error` and new `error_code` spellings).

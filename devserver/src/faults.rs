@@ -1,10 +1,12 @@
 //! Fault injection (only with `--faults`): `POST /__faults` queues faults, `DELETE /__faults` clears them,
 //! `GET /__faults` reports counters. Each queued token fault answers one token request; realtime faults act on
 //! the open sockets at once or hold until `DELETE` (see [`RealtimeFault`]). Browser tests rely on these names.
+//! `POST /__video_dates/<id>/reset` is the tests' fixture: it puts a date back to freshly scheduled as the
+//! database's superuser (the API roles cannot write the table), and Realtime announces it like any change.
 
 use std::collections::VecDeque;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -121,6 +123,34 @@ pub async fn report(State(state): State<AppState>) -> Json<serde_json::Value> {
         "realtime_sockets": sockets,
         "realtime_joins": joins,
     }))
+}
+
+pub async fn reset_date(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let reset = async {
+        let admin = state.db.admin();
+        admin.execute("delete from private.meet_again_answers where date_id::text = $1", &[&id]).await?;
+        admin
+            .query_opt(
+                "update public.video_dates set status = 'scheduled', a_joined_at = null, b_joined_at = null, \
+                 started_at = null, ends_at = null, extended_count = 0, extension_requested_by = null, \
+                 ended_by = null, end_reason = null, outcome = null where id::text = $1 returning to_json(video_dates)",
+                &[&id],
+            )
+            .await?
+            .map(|row| row.try_get::<_, serde_json::Value>(0))
+            .transpose()
+    };
+    match reset.await {
+        Ok(Some(row)) => {
+            tracing::info!(date = %id, "date reset to scheduled");
+            Json(row).into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"error": "no such date"}))).into_response(),
+        Err(err) => {
+            tracing::error!(%err, "resetting a date failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": err.to_string()}))).into_response()
+        }
+    }
 }
 
 #[cfg(test)]

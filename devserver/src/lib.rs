@@ -1,7 +1,9 @@
-//! `devserver`: the local backend the app runs against on one machine. The binary (`main.rs`) parses flags and
-//! serves [`app`]; the integration tests serve the same router on ephemeral ports.
+//! `devserver`: the local backend the app runs against on one machine, on a Postgres that has the project's
+//! migrations. The binary (`main.rs`) parses flags and serves [`app`]; the integration tests serve the same
+//! router on ephemeral ports, each on a database of its own.
 
 mod auth;
+mod db;
 mod faults;
 mod metrics_api;
 mod realtime;
@@ -22,6 +24,7 @@ use axum::{Json, Router};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 
+pub use crate::db::DbError;
 use crate::state::AppState;
 pub use crate::state::Settings;
 
@@ -36,7 +39,9 @@ pub struct Site {
     pub app_log_level: String,
 }
 
-pub fn app(settings: Settings, site: &Site) -> Router {
+/// Connects to the database (installing the seed and the realtime triggers), starts the realtime feed, and
+/// returns the router.
+pub async fn app(settings: Settings, site: &Site) -> Result<Router, DbError> {
     let base = &site.base;
     let app_config = serde_json::json!({
         "livekit_url": settings.livekit_url,
@@ -47,11 +52,14 @@ pub fn app(settings: Settings, site: &Site) -> Router {
         "metrics_endpoint": format!("{base}/api/metrics"),
     });
     let faults_enabled = settings.faults_enabled;
-    let state = AppState::new(settings);
+    let db = db::Db::open(&settings.database).await?;
+    let state = AppState::new(settings, db);
+    realtime::start_feed(state.db.admin_config(), state.realtime.clone()).await?;
     let supabase = Router::new()
         .route("/auth/v1/token", post(auth::token))
         .route("/auth/v1/user", get(auth::user))
         .route("/rest/v1/video_dates", get(rest::select).patch(rest::update))
+        .route("/rest/v1/rpc/{function}", post(rest::rpc))
         .route("/realtime/v1/websocket", get(realtime::websocket))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_apikey));
     let mut router = Router::new()
@@ -63,7 +71,9 @@ pub fn app(settings: Settings, site: &Site) -> Router {
         )
         .merge(supabase);
     if faults_enabled {
-        router = router.route("/__faults", post(faults::add).delete(faults::clear).get(faults::report));
+        router = router
+            .route("/__faults", post(faults::add).delete(faults::clear).get(faults::report))
+            .route("/__video_dates/{id}/reset", post(faults::reset_date));
     }
     let mut router = router.with_state(state);
     if let Some(dist) = &site.dist {
@@ -71,7 +81,7 @@ pub fn app(settings: Settings, site: &Site) -> Router {
         let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
         router = router.fallback_service(spa);
     }
-    router.layer(loopback_cors())
+    Ok(router.layer(loopback_cors()))
 }
 
 /// Supabase's gateway refuses requests without the project's key; so do we.

@@ -46,6 +46,10 @@ struct Args {
     /// Console log level of the app.
     #[arg(long, default_value = "info")]
     app_log_level: String,
+    /// The database, as its superuser, with `supabase/shim.sql` and the migrations applied
+    /// (`cargo xtask dev` starts one), e.g. `postgresql://postgres@/video_date?host=/tmp/pg&port=5432`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
 }
 
 #[tokio::main]
@@ -56,6 +60,13 @@ async fn main() {
         )
         .init();
     let args = Args::parse();
+    let database = match args.database_url.parse::<tokio_postgres::Config>() {
+        Ok(database) => database,
+        Err(err) => {
+            eprintln!("devserver: --database-url is not a Postgres URL: {err}");
+            std::process::exit(2);
+        }
+    };
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(err) => {
@@ -80,8 +91,16 @@ async fn main() {
         token_ttl_secs: args.token_ttl,
         realtime_idle_timeout: Duration::from_secs(args.realtime_idle_timeout),
         faults_enabled: args.faults,
+        database,
     };
-    let app = devserver::app(settings, &Site { base, dist: args.dist, app_log_level: args.app_log_level });
+    let site = Site { base, dist: args.dist, app_log_level: args.app_log_level };
+    let app = match devserver::app(settings, &site).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("devserver: {err}. Is the database running, with supabase/shim.sql and the migrations applied?");
+            std::process::exit(1);
+        }
+    };
     if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
         eprintln!("devserver: {err}");
         std::process::exit(1);

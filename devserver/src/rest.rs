@@ -1,45 +1,40 @@
-//! A PostgREST subset on `video_dates`: `GET ?id=eq.<id>&select=*` and `PATCH ?id=eq.<id>` with
-//! `Prefer: return=representation`. Row-level security as the real project has it: only the date's two people
-//! read it (others get `[]`) or change it (others get 403). A change is fanned out to realtime subscribers.
+//! PostgREST on the devserver's Postgres: `GET` and `PATCH /rest/v1/video_dates?id=eq.<id>` and
+//! `POST /rest/v1/rpc/<function>`. Each request is one transaction as the caller (PostgREST's `role` and
+//! `request.jwt.claims`, see `db.rs`), so the migration's grants, row-level security and functions are the only
+//! rules: nothing here decides who may read or change a date. Database errors become PostgREST's status codes and
+//! its `{code, message, details, hint}` body. Row changes reach Realtime from the database (`realtime/feed.rs`).
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
-use crate::realtime::RowChange;
-use crate::seed::VideoDate;
-use crate::session::{self, SessionClaims};
+use crate::db::{quote_ident, Caller};
+use crate::session::{self, Rejection};
 use crate::state::AppState;
 
-/// The row filter of a request: PostgREST's `id=eq.<id>`; without one, every row the user may see.
+/// The row filter of a request: PostgREST's `id=eq.<id>`; without one, every row the caller may see.
 struct Filter {
     id: Option<String>,
 }
 
-impl Filter {
-    fn matches(&self, date: &VideoDate) -> bool {
-        self.id.as_deref().is_none_or(|id| id == date.id)
+/// The caller as PostgREST sees it: no `Authorization` is the `anon` role, a valid session its own role, and a
+/// session that does not verify is refused before the database is asked.
+fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::anon()) };
+    let jwt = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let checked = jwt.ok_or(Rejection::Invalid).and_then(|jwt| session::check(jwt.trim(), &state.settings.jwt_secret));
+    match checked {
+        Ok(claims) => Ok(Caller::from_session(&claims)),
+        Err(rejection) => {
+            let mut response =
+                error(StatusCode::UNAUTHORIZED, "PGRST301", &rejection.to_string(), None).into_response();
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            Err(Box::new(response))
+        }
     }
-}
-
-fn may_access(claims: &SessionClaims, date: &VideoDate) -> bool {
-    claims.sub == date.user_a || claims.sub == date.user_b
-}
-
-/// The row filter and the caller's session, or the response that refuses the request.
-fn authorize(
-    state: &AppState,
-    headers: &HeaderMap,
-    params: &[(String, String)],
-) -> Result<(Filter, SessionClaims), Box<Response>> {
-    let filter = parse_filter(params).map_err(|err| Box::new(err.into_response()))?;
-    let claims = session::from_bearer(headers, &state.settings.jwt_secret).ok_or_else(|| Box::new(unauthorized()))?;
-    Ok((filter, claims))
 }
 
 pub async fn select(
@@ -47,61 +42,193 @@ pub async fn select(
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
-    let (filter, claims) = match authorize(&state, &headers, &params) {
-        Ok(authorized) => authorized,
+    let (filter, caller) = match request(&state, &headers, &params) {
+        Ok(request) => request,
         Err(refused) => return *refused,
     };
-    let rows: Vec<VideoDate> = {
-        let dates = state.dates.lock().unwrap_or_else(|p| p.into_inner());
-        dates.iter().filter(|date| filter.matches(date) && may_access(&claims, date)).cloned().collect()
-    };
-    representation(&headers, rows)
+    let rows = state
+        .db
+        .as_caller(&caller, "GET", "/video_dates", true, async |tx| {
+            let row = tx
+                .query_one(
+                    "select coalesce(json_agg(t), '[]'::json) from \
+                     (select * from public.video_dates v where $1::text is null or v.id = $1::text::uuid) t",
+                    &[&filter.id],
+                )
+                .await?;
+            row.try_get::<_, Value>(0)
+        })
+        .await;
+    match rows {
+        Ok(rows) => representation(&headers, rows),
+        Err(err) => database_error(&err, &caller),
+    }
 }
 
+/// A direct write, run as the caller so the database answers it: the migration grants the API roles no
+/// UPDATE, so a participant gets 42501 (403) like anyone else.
 pub async fn update(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
     body: Bytes,
 ) -> Response {
-    let (filter, claims) = match authorize(&state, &headers, &params) {
-        Ok(authorized) => authorized,
+    let (filter, caller) = match request(&state, &headers, &params) {
+        Ok(request) => request,
         Err(refused) => return *refused,
     };
-    let changes = match parse_changes(&body) {
-        Ok(changes) => changes,
-        Err(err) => return err.into_response(),
+    let changes = match json_object(&body) {
+        Some(changes) if !changes.is_empty() => changes,
+        _ => return invalid_json().into_response(),
     };
-    let now = timestamp(OffsetDateTime::now_utc());
-    let mut changed = Vec::new();
-    {
-        let mut dates = state.dates.lock().unwrap_or_else(|p| p.into_inner());
-        let mut targets: Vec<&mut VideoDate> = dates.iter_mut().filter(|date| filter.matches(date)).collect();
-        if targets.iter().any(|date| !may_access(&claims, date)) {
-            tracing::info!(user = %claims.sub, "video_dates update refused: not a participant");
-            return error(StatusCode::FORBIDDEN, "42501", "permission denied for table video_dates", None)
-                .into_response();
-        }
-        for date in &mut targets {
-            let old = date.clone();
-            apply(date, &changes);
-            date.updated_at.clone_from(&now);
-            changed.push((old, date.clone()));
-        }
+    let assignments: Vec<String> =
+        changes.keys().map(|column| format!("{c} = r.{c}", c = quote_ident(column))).collect();
+    let sql = format!(
+        "with u as (update public.video_dates t set {} \
+         from json_populate_record(null::public.video_dates, $1::text::json) r \
+         where $2::text is null or t.id = $2::text::uuid returning t.*) \
+         select coalesce(json_agg(u), '[]'::json) from u",
+        assignments.join(", ")
+    );
+    let changes = Value::Object(changes).to_string();
+    let result = state
+        .db
+        .as_caller(&caller, "PATCH", "/video_dates", false, async |tx| {
+            tx.query_one(&sql, &[&changes, &filter.id]).await?.try_get::<_, Value>(0)
+        })
+        .await;
+    match result {
+        Ok(rows) if prefers_representation(&headers) => representation(&headers, rows),
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => database_error(&err, &caller),
     }
-    for (old, new) in &changed {
-        tracing::info!(user = %claims.sub, date = %new.id, status = %new.status, "video_dates row updated");
-        state.realtime.row_changed(row_change(old, new, &now));
-    }
-    let wants_rows = headers
-        .get("prefer")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|prefer| prefer.split(',').any(|p| p.trim() == "return=representation"));
-    if wants_rows {
-        representation(&headers, changed.into_iter().map(|(_, new)| new).collect())
+}
+
+/// `POST /rest/v1/rpc/<function>`: the JSON object's keys name the arguments, as PostgREST matches them.
+pub async fn rpc(
+    State(state): State<AppState>,
+    Path(function): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let caller = match caller(&state, &headers) {
+        Ok(caller) => caller,
+        Err(refused) => return *refused,
+    };
+    let args = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
     } else {
-        StatusCode::NO_CONTENT.into_response()
+        match json_object(&body) {
+            Some(args) => args,
+            None => return invalid_json().into_response(),
+        }
+    };
+    let body = Value::Object(args.clone()).to_string();
+    let path = format!("/rpc/{function}");
+    let result = state
+        .db
+        .as_caller(&caller, "POST", &path, false, async |tx| {
+            let Some(signature) = find_function(tx, &function, &args).await? else {
+                return Ok(Err(not_found(&function, &args)));
+            };
+            let sql = signature.call_sql();
+            let row = tx.query_one(&sql, &[&body]).await?;
+            Ok(Ok(if signature.returns_void { None } else { Some(row.try_get::<_, Value>(0)?) }))
+        })
+        .await;
+    match result {
+        Ok(Ok(Some(value))) => {
+            tracing::info!(function, "rpc answered");
+            Json(value).into_response()
+        }
+        Ok(Ok(None)) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(not_found)) => not_found.into_response(),
+        Err(err) => {
+            tracing::info!(function, code = err.code().map(|c| c.code()), "rpc refused");
+            database_error(&err, &caller)
+        }
     }
+}
+
+/// A function of schema `public` whose arguments the body names.
+struct Signature {
+    name: String,
+    /// (name, type) of each argument, in order.
+    args: Vec<(String, String)>,
+    returns_set: bool,
+    returns_void: bool,
+}
+
+impl Signature {
+    /// PostgREST's call: the body's values typed by `json_to_record`, passed by name (its `QueryBuilder.hs`).
+    fn call_sql(&self) -> String {
+        let name = quote_ident(&self.name);
+        let columns: Vec<String> = self.args.iter().map(|(arg, kind)| format!("{} {kind}", quote_ident(arg))).collect();
+        let named: Vec<String> =
+            self.args.iter().map(|(arg, _)| format!("{a} := body.{a}", a = quote_ident(arg))).collect();
+        let source = if self.args.is_empty() {
+            "(select $1::text) body".to_owned()
+        } else {
+            format!("json_to_record($1::text::json) as body({})", columns.join(", "))
+        };
+        let call = format!("public.{name}({})", named.join(", "));
+        if self.returns_void {
+            format!("select {call}::text from {source}")
+        } else if self.returns_set {
+            format!("select coalesce(json_agg(r), '[]'::json) from (select {call} as r from {source}) calls")
+        } else {
+            format!("select to_json({call}) from {source}")
+        }
+    }
+}
+
+async fn find_function(
+    tx: &tokio_postgres::Transaction<'_>,
+    function: &str,
+    args: &Map<String, Value>,
+) -> Result<Option<Signature>, tokio_postgres::Error> {
+    let candidates = tx
+        .query(
+            "select p.proname::text, coalesce(p.proargnames[1:p.pronargs], '{}')::text[], \
+             array(select format_type(t, null) from unnest(p.proargtypes) t)::text[], p.pronargdefaults::int, \
+             p.proretset, p.prorettype = 'void'::regtype \
+             from pg_proc p where p.pronamespace = 'public'::regnamespace and p.proname = $1",
+            &[&function],
+        )
+        .await?;
+    for row in candidates {
+        let names: Vec<String> = row.try_get(1)?;
+        let kinds: Vec<String> = row.try_get(2)?;
+        let defaults = usize::try_from(row.try_get::<_, i32>(3)?).unwrap_or(0);
+        let required = names.len().saturating_sub(defaults);
+        let fits = args.keys().all(|key| names.contains(key)) && names[..required].iter().all(|n| args.contains_key(n));
+        if fits {
+            let args = names.into_iter().zip(kinds).filter(|(name, _)| args.contains_key(name)).collect();
+            return Ok(Some(Signature {
+                name: row.try_get(0)?,
+                args,
+                returns_set: row.try_get(4)?,
+                returns_void: row.try_get(5)?,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn not_found(function: &str, args: &Map<String, Value>) -> PgError {
+    let names: Vec<&str> = args.keys().map(String::as_str).collect();
+    let message = format!("Could not find the function public.{function}({}) in the schema cache", names.join(", "));
+    error(StatusCode::NOT_FOUND, "PGRST202", &message, None)
+}
+
+fn request(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+) -> Result<(Filter, Caller), Box<Response>> {
+    let filter = parse_filter(params).map_err(|err| Box::new(err.into_response()))?;
+    let caller = caller(state, headers)?;
+    Ok((filter, caller))
 }
 
 fn parse_filter(params: &[(String, String)]) -> Result<Filter, PgError> {
@@ -135,80 +262,26 @@ fn parse_filter(params: &[(String, String)]) -> Result<Filter, PgError> {
     Ok(filter)
 }
 
-/// The columns a participant may change, checked as Postgres would check their types.
-fn parse_changes(body: &[u8]) -> Result<Map<String, Value>, PgError> {
-    let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(body) else {
-        return Err(error(StatusCode::BAD_REQUEST, "PGRST102", "Empty or invalid json", None));
-    };
-    for (column, value) in &changes {
-        let valid = match column.as_str() {
-            "status" => matches!(value.as_str(), Some("scheduled" | "live" | "ended")),
-            "started_at" | "ends_at" => {
-                value.is_null() || value.as_str().is_some_and(|text| OffsetDateTime::parse(text, &Rfc3339).is_ok())
-            }
-            "extended_count" => value.as_u64().is_some_and(|count| u32::try_from(count).is_ok()),
-            "ended_by" => value.is_null() || value.is_string(),
-            _ => {
-                let message = format!("Could not find the '{column}' column of 'video_dates' in the schema cache");
-                return Err(error(StatusCode::BAD_REQUEST, "PGRST204", &message, None));
-            }
-        };
-        if !valid {
-            let message = format!("invalid input value for column {column}: {value}");
-            return Err(error(StatusCode::BAD_REQUEST, "22P02", &message, None));
-        }
-    }
-    Ok(changes)
-}
-
-/// Applies changes that `parse_changes` accepted.
-fn apply(date: &mut VideoDate, changes: &Map<String, Value>) {
-    let text = |value: &Value| value.as_str().map(str::to_owned);
-    for (column, value) in changes {
-        match column.as_str() {
-            "status" => date.status = text(value).unwrap_or_default(),
-            "started_at" => date.started_at = text(value),
-            "ends_at" => date.ends_at = text(value),
-            "extended_count" => {
-                date.extended_count = value.as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or_default()
-            }
-            "ended_by" => date.ended_by = text(value),
-            _ => {}
-        }
+fn json_object(body: &[u8]) -> Option<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => Some(object),
+        _ => None,
     }
 }
 
-/// The postgres_changes `data` of an UPDATE. `old_record` is the whole old row, as with REPLICA IDENTITY FULL.
-fn row_change(old: &VideoDate, new: &VideoDate, commit_timestamp: &str) -> RowChange {
-    let columns: Vec<Value> = [
-        ("id", "uuid"),
-        ("room_name", "text"),
-        ("user_a", "uuid"),
-        ("user_b", "uuid"),
-        ("status", "text"),
-        ("started_at", "timestamptz"),
-        ("ends_at", "timestamptz"),
-        ("extended_count", "int4"),
-        ("ended_by", "uuid"),
-        ("updated_at", "timestamptz"),
-    ]
-    .iter()
-    .map(|(name, kind)| json!({"name": name, "type": kind}))
-    .collect();
-    RowChange {
-        row_id: new.id.clone(),
-        user_a: new.user_a.clone(),
-        user_b: new.user_b.clone(),
-        data: json!({
-            "type": "UPDATE", "schema": "public", "table": "video_dates",
-            "record": new, "old_record": old, "columns": columns,
-            "commit_timestamp": commit_timestamp, "errors": null,
-        }),
-    }
+fn invalid_json() -> PgError {
+    error(StatusCode::BAD_REQUEST, "PGRST102", "Empty or invalid json", None)
+}
+
+fn prefers_representation(headers: &HeaderMap) -> bool {
+    headers
+        .get("prefer")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|prefer| prefer.split(',').any(|p| p.trim() == "return=representation"))
 }
 
 /// An array, or one object when the client asked for `application/vnd.pgrst.object+json` (postgrest-js `single()`).
-fn representation(headers: &HeaderMap, rows: Vec<VideoDate>) -> Response {
+fn representation(headers: &HeaderMap, rows: Value) -> Response {
     let single = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -216,10 +289,11 @@ fn representation(headers: &HeaderMap, rows: Vec<VideoDate>) -> Response {
     if !single {
         return Json(rows).into_response();
     }
-    match <[VideoDate; 1]>::try_from(rows) {
-        Ok([row]) => Json(row).into_response(),
-        Err(rows) => {
-            let details = format!("The result contains {} rows", rows.len());
+    match rows {
+        Value::Array(rows) if rows.len() == 1 => Json(&rows[0]).into_response(),
+        rows => {
+            let count = rows.as_array().map_or(0, Vec::len);
+            let details = format!("The result contains {count} rows");
             error(
                 StatusCode::NOT_ACCEPTABLE,
                 "PGRST116",
@@ -231,11 +305,42 @@ fn representation(headers: &HeaderMap, rows: Vec<VideoDate>) -> Response {
     }
 }
 
-fn unauthorized() -> Response {
-    error(StatusCode::UNAUTHORIZED, "PGRST301", "JWT is missing, invalid or expired", None).into_response()
+/// PostgREST's status for a SQLSTATE (its `Error.hs`): a missing privilege is 401 for `anon` (sign in) and
+/// 403 for anyone signed in; a plain `raise` is 400; `PTxyz` asks for status xyz.
+fn status_for(code: &str, anon: bool) -> StatusCode {
+    let status = match code {
+        "42501" if anon => 401,
+        "42501" => 403,
+        "P0001" => 400,
+        "23505" | "23503" => 409,
+        "25006" => 405,
+        "42883" | "42P01" => 404,
+        "57P01" => 503,
+        "53400" => 500,
+        _ if code.starts_with("PT") => code[2..].parse().unwrap_or(500),
+        _ if code.starts_with("P0") || code.starts_with("57") => 500,
+        _ if code.starts_with("08") || code.starts_with("53") => 503,
+        _ => 400,
+    };
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// PostgREST's error: a status and the body `{code, message, details, hint}`.
+fn database_error(err: &tokio_postgres::Error, caller: &Caller) -> Response {
+    let Some(db) = err.as_db_error() else {
+        tracing::error!(%err, "the database could not be reached");
+        return error(StatusCode::SERVICE_UNAVAILABLE, "PGRST000", "Database connection error", None).into_response();
+    };
+    let code = db.code().code();
+    let status = status_for(code, caller.is_anon());
+    let body = json!({"code": code, "message": db.message(), "details": db.detail(), "hint": db.hint()});
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// PostgREST's own error: a status and the body `{code, message, details, hint}`.
 struct PgError {
     status: StatusCode,
     body: Value,
@@ -251,37 +356,40 @@ fn error(status: StatusCode, code: &str, message: &str, details: Option<&str>) -
     PgError { status, body: json!({"code": code, "message": message, "details": details, "hint": null}) }
 }
 
-/// RFC 3339 in UTC with microseconds, as Postgres prints a `timestamptz` in JSON.
-fn timestamp(at: OffsetDateTime) -> String {
-    let at = at.replace_nanosecond(at.microsecond() * 1000).unwrap_or(at);
-    at.format(&Rfc3339).unwrap_or_else(|_| at.unix_timestamp().to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_are_utc_rfc3339_with_microseconds() {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(1_767_225_600_123_456_789).unwrap();
-        assert_eq!(timestamp(at), "2026-01-01T00:00:00.123456Z");
+    fn sqlstates_map_to_postgrest_statuses() {
+        for (code, anon, status) in [
+            ("42501", false, 403),
+            ("42501", true, 401),
+            ("P0001", false, 400),
+            ("P0002", false, 500),
+            ("PT402", false, 402),
+            ("23505", false, 409),
+            ("42883", false, 404),
+            ("57P01", false, 503),
+            ("08006", false, 503),
+            ("22P02", false, 400),
+        ] {
+            assert_eq!(status_for(code, anon).as_u16(), status, "{code} anon={anon}");
+        }
     }
 
     #[test]
-    fn only_the_changeable_columns_with_valid_values_are_accepted() {
-        assert!(parse_changes(
-            br#"{"status":"live","started_at":"2026-01-01T00:00:00Z","extended_count":1,"ended_by":null}"#
-        )
-        .is_ok());
-        for bad in [
-            &br#"{"status":"paused"}"#[..],
-            br#"{"started_at":"yesterday"}"#,
-            br#"{"extended_count":-1}"#,
-            br#"{"user_a":"x"}"#,
-            br#"[]"#,
-            b"not json",
-        ] {
-            assert!(parse_changes(bad).is_err(), "{}", String::from_utf8_lossy(bad));
-        }
+    fn a_call_passes_the_body_by_argument_name() {
+        let signature = Signature {
+            name: "answer_extension".to_owned(),
+            args: vec![("date_id".to_owned(), "uuid".to_owned()), ("accept".to_owned(), "boolean".to_owned())],
+            returns_set: false,
+            returns_void: false,
+        };
+        assert_eq!(
+            signature.call_sql(),
+            "select to_json(public.\"answer_extension\"(\"date_id\" := body.\"date_id\", \"accept\" := body.\"accept\")) \
+             from json_to_record($1::text::json) as body(\"date_id\" uuid, \"accept\" boolean)"
+        );
     }
 }

@@ -1,28 +1,13 @@
-//! The seeded people and date, embedded so the devserver needs no database.
-
-use serde::Serialize;
+//! The seeded people and date, inserted into the database at start-up when missing (so a restart keeps what
+//! happened to the date). Passwords are stored as GoTrue stores them: bcrypt in `auth.users.encrypted_password`.
 
 pub const PASSWORD: &str = "password";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct User {
     pub id: &'static str,
     pub email: &'static str,
     pub name: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct VideoDate {
-    pub id: String,
-    pub room_name: String,
-    pub user_a: String,
-    pub user_b: String,
-    pub status: String,
-    pub started_at: Option<String>,
-    pub ends_at: Option<String>,
-    pub extended_count: u32,
-    pub ended_by: Option<String>,
-    pub updated_at: String,
 }
 
 pub const ALICE: User = User { id: "a11ce000-0000-4000-8000-000000000001", email: "alice@example.com", name: "Alice" };
@@ -32,25 +17,28 @@ pub const USERS: [User; 3] = [ALICE, BOB, CAROL];
 
 pub const DATE_ID: &str = "d47e0000-0000-4000-8000-000000000001";
 
-pub fn dates() -> Vec<VideoDate> {
-    vec![VideoDate {
-        id: DATE_ID.to_owned(),
-        room_name: format!("video-date-{DATE_ID}"),
-        user_a: ALICE.id.to_owned(),
-        user_b: BOB.id.to_owned(),
-        status: "scheduled".to_owned(),
-        started_at: None,
-        ends_at: None,
-        extended_count: 0,
-        ended_by: None,
-        updated_at: "2026-01-01T00:00:00Z".to_owned(),
-    }]
+pub fn room_name(date_id: &str) -> String {
+    format!("video-date-{date_id}")
 }
 
-pub fn user_by_email(email: &str) -> Option<&'static User> {
-    USERS.iter().find(|user| user.email.eq_ignore_ascii_case(email))
-}
-
-pub fn user_by_id(id: &str) -> Option<&'static User> {
-    USERS.iter().find(|user| user.id == id)
+pub(crate) async fn insert(admin: &tokio_postgres::Client) -> Result<(), tokio_postgres::Error> {
+    for user in USERS {
+        admin
+            .execute(
+                // bcrypt's lowest cost: these are dev passwords, and sign-ins in tests should be quick.
+                "insert into auth.users (id, email, encrypted_password, raw_user_meta_data) \
+                 values ($1::text::uuid, $2, extensions.crypt($3, extensions.gen_salt('bf', 4)), \
+                 jsonb_build_object('name', $4::text)) on conflict do nothing",
+                &[&user.id, &user.email, &PASSWORD, &user.name],
+            )
+            .await?;
+    }
+    admin
+        .execute(
+            "insert into public.video_dates (id, room_name, user_a, user_b) \
+             values ($1::text::uuid, $2, $3::text::uuid, $4::text::uuid) on conflict do nothing",
+            &[&DATE_ID, &room_name(DATE_ID), &ALICE.id, &BOB.id],
+        )
+        .await?;
+    Ok(())
 }

@@ -5,8 +5,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::seed::User;
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionClaims {
     pub sub: String,
@@ -21,11 +19,11 @@ pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-pub fn mint(user: &User, secret: &str, ttl_secs: u64) -> (String, SessionClaims) {
+pub fn mint(user_id: &str, email: &str, secret: &str, ttl_secs: u64) -> (String, SessionClaims) {
     let iat = now();
     let claims = SessionClaims {
-        sub: user.id.to_owned(),
-        email: user.email.to_owned(),
+        sub: user_id.to_owned(),
+        email: email.to_owned(),
         role: "authenticated".to_owned(),
         aud: "authenticated".to_owned(),
         exp: iat + ttl_secs,
@@ -88,7 +86,7 @@ mod tests {
 
     #[test]
     fn a_minted_session_verifies_only_with_its_secret() {
-        let (jwt, claims) = mint(&ALICE, "s3cret", 60);
+        let (jwt, claims) = mint(ALICE.id, ALICE.email, "s3cret", 60);
         assert_eq!(verify(&jwt, "s3cret").unwrap().sub, ALICE.id);
         assert_eq!(claims.exp - claims.iat, 60);
         assert!(verify(&jwt, "other").is_none());
@@ -97,7 +95,7 @@ mod tests {
 
     #[test]
     fn an_expired_session_does_not_verify() {
-        let (jwt, _) = mint(&ALICE, "s3cret", 0);
+        let (jwt, _) = mint(ALICE.id, ALICE.email, "s3cret", 0);
         std::thread::sleep(std::time::Duration::from_millis(1100));
         assert!(verify(&jwt, "s3cret").is_none());
         assert!(matches!(check(&jwt, "s3cret"), Err(Rejection::Expired { secs_ago: 1.. })));

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::db::Db;
 use crate::faults::Faults;
 use crate::realtime::Hub;
-use crate::seed::{self, VideoDate};
 
 /// Settings fixed at start-up.
 #[derive(Debug, Clone)]
@@ -21,12 +21,14 @@ pub struct Settings {
     /// A realtime socket that sends nothing for this long is closed.
     pub realtime_idle_timeout: Duration,
     pub faults_enabled: bool,
+    /// The database as its superuser (`postgres`): shim and migrations applied (see `supabase/`).
+    pub database: tokio_postgres::Config,
 }
 
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
-    pub dates: Arc<Mutex<Vec<VideoDate>>>,
+    pub db: Db,
     /// Refresh token -> user id.
     pub refresh_tokens: Arc<Mutex<HashMap<String, String>>>,
     pub faults: Arc<Mutex<Faults>>,
@@ -35,22 +37,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(settings: Settings, db: Db) -> Self {
         AppState {
             settings: Arc::new(settings),
-            dates: Arc::new(Mutex::new(seed::dates())),
+            db,
             refresh_tokens: Arc::default(),
             faults: Arc::default(),
             realtime: Hub::default(),
         }
-    }
-
-    /// The date whose room is `room`, if `user_id` is one of its two people.
-    pub fn date_for_room(&self, room: &str, user_id: &str) -> Option<VideoDate> {
-        let dates = self.dates.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        dates
-            .iter()
-            .find(|date| date.room_name == room && (date.user_a == user_id || date.user_b == user_id))
-            .cloned()
     }
 }

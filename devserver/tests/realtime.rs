@@ -1,6 +1,6 @@
 //! Supabase Realtime over a real WebSocket, in both serializers: heartbeats, joins and their errors,
-//! postgres_changes after a REST PATCH (only to those who may read the row), leave, rejoin, token pushes and
-//! expiry, broadcast, presence and the idle timeout.
+//! postgres_changes from the database after an RPC (only to those whose row-level security lets them read the
+//! row), leave, rejoin, token pushes and expiry, broadcast, presence and the idle timeout.
 
 mod common;
 
@@ -56,7 +56,7 @@ async fn a_join_gets_ids_then_subscribed_to_postgresql() {
 }
 
 #[tokio::test]
-async fn a_patch_reaches_the_participants_channels_only() {
+async fn a_change_reaches_the_participants_channels_only() {
     let server = common::start().await;
     let (alice, bob, carol) = (
         server.login(seed::ALICE.email).await,
@@ -77,9 +77,12 @@ async fn a_patch_reaches_the_participants_channels_only() {
     let (_, other_response) = bob_ws.join_ok("realtime:other", other).await;
     bob_ws.expect("system").await;
 
-    let response =
-        server.patch_date(&alice, DATE_ID, json!({"status": "live", "started_at": "2026-01-01T10:00:00Z"})).await;
-    assert_eq!(response.status(), 200);
+    server.call_on_date(&alice, "join_date").await;
+    let live = server.call_on_date(&bob, "join_date").await;
+    assert_eq!(live["status"], "live");
+    // Alice's join, then bob's (which made the date live): one event each. The record is the row as it is when
+    // it is re-read for the subscriber, as Supabase's `apply_rls` re-reads it.
+    for _ in ["alice joined", "bob joined"] {
     for ws in [&mut alice_ws, &mut bob_ws] {
         let event = ws.expect("postgres_changes").await;
         assert_eq!(event.topic, "realtime:date");
@@ -87,14 +90,16 @@ async fn a_patch_reaches_the_participants_channels_only() {
         let data = &event.payload["data"];
         assert_eq!(data["type"], "UPDATE");
         assert_eq!((data["schema"].as_str(), data["table"].as_str()), (Some("public"), Some("video_dates")));
-        assert_eq!(data["record"]["status"], "live");
-        assert_eq!(data["old_record"]["status"], "scheduled");
+        assert_eq!(data["record"]["id"], DATE_ID);
+        assert_eq!(data["old_record"], json!({"id": DATE_ID}), "with row-level security, only the primary key");
         assert_eq!(data["errors"], Value::Null);
         assert!(data["commit_timestamp"].as_str().unwrap().ends_with('Z'));
         assert!(data["columns"].as_array().unwrap().iter().any(|c| c == &json!({"name": "id", "type": "uuid"})));
         assert_eq!(event.payload["ids"].as_array().unwrap().len(), 1);
     }
+    }
     bob_ws.silent(200).await;
+    alice_ws.silent(0).await;
     carol_ws.silent(0).await;
     anon_ws.silent(0).await;
     assert_ne!(other_response["postgres_changes"][0]["id"], Value::Null);
@@ -144,7 +149,7 @@ async fn leaving_replies_ok_then_closes_and_stops_the_changes() {
         assert_eq!((reply.reference, reply.payload["status"].as_str()), (Some(reference), Some("ok")));
         let close = ws.expect("phx_close").await;
         assert_eq!(close.reference.as_deref(), Some(join_ref.as_str()), "phx_close carries ref = join_ref");
-        server.patch_date(&alice, DATE_ID, json!({"extended_count": 1})).await;
+        server.reset_date().await;
         ws.silent(200).await;
     }
 }
@@ -161,7 +166,7 @@ async fn joining_a_joined_topic_closes_the_old_join() {
     let reply = ws.expect("phx_reply").await;
     assert_eq!((reply.join_ref, reply.payload["status"].as_str()), (Some(second), Some("ok")));
     ws.expect("system").await;
-    server.patch_date(&alice, DATE_ID, json!({"extended_count": 2})).await;
+    server.reset_date().await;
     ws.expect("postgres_changes").await;
     ws.silent(100).await;
 }
@@ -188,7 +193,7 @@ async fn a_valid_token_push_is_silent_and_an_invalid_one_shuts_the_channel() {
 
 #[tokio::test]
 async fn an_expiring_session_shuts_its_channel_and_cannot_join_or_be_pushed() {
-    let mut settings = common::settings();
+    let mut settings = common::settings().await;
     settings.session_ttl_secs = 1;
     let server = common::start_with(settings).await;
     let alice = server.login(seed::ALICE.email).await;
@@ -288,7 +293,7 @@ async fn presence_tracks_untracks_and_leaves_with_the_socket() {
 
 #[tokio::test]
 async fn a_silent_socket_is_closed_after_the_idle_timeout() {
-    let mut settings = common::settings();
+    let mut settings = common::settings().await;
     settings.realtime_idle_timeout = Duration::from_millis(600);
     let server = common::start_with(settings).await;
     let mut silent = server.ws("2.0.0").await;

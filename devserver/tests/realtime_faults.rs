@@ -94,7 +94,7 @@ async fn system_error_reaches_every_joined_channel_and_stops_its_changes() {
         assert_eq!(system.payload["channel"], "date");
         assert!(system.payload["message"].is_string());
         // The channel looks joined but delivers nothing, as on a real replication failure.
-        server.patch_date(&alice, DATE_ID, json!({"extended_count": 1})).await;
+        server.reset_date().await;
         ws.silent(200).await;
         let reference = ws.heartbeat().await;
         assert_eq!(ws.expect("phx_reply").await.reference, Some(reference));
@@ -112,7 +112,7 @@ async fn phx_close_and_phx_error_reach_every_joined_topic_and_forget_the_joins()
         let event = ws.expect(kind).await;
         assert_eq!((event.topic.as_str(), event.reference.as_deref()), ("realtime:date", Some(join_ref.as_str())));
         // Forgotten: no more changes, and pushes to the topic are unmatched.
-        server.patch_date(&alice, DATE_ID, json!({"extended_count": 3})).await;
+        server.reset_date().await;
         ws.silent(150).await;
         ws.push(Some(&join_ref), "realtime:date", "phx_leave", json!({})).await;
         assert_eq!(ws.expect("phx_reply").await.payload["response"]["reason"], "unmatched topic");
@@ -157,7 +157,7 @@ async fn unknown_faults_are_refused_and_the_api_needs_the_flag() {
     assert!(post(json!({"realtime": {"kind": "explode"}})).await.unwrap().status().is_client_error());
     assert_eq!(post(json!({})).await.unwrap().status(), 400);
 
-    let mut settings = common::settings();
+    let mut settings = common::settings().await;
     settings.faults_enabled = false;
     let plain = common::start_with(settings).await;
     let response =

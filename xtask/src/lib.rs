@@ -7,6 +7,7 @@ pub mod build;
 pub mod engine;
 pub mod paths;
 pub mod port_holder;
+pub mod postgres;
 pub mod process;
 pub mod scratch;
 pub mod setup;

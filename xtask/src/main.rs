@@ -7,6 +7,7 @@ use std::time::Instant;
 use xtask::build::{build_app, build_devserver, Profile};
 use xtask::engine::{Engine, Permissions};
 use xtask::paths;
+use xtask::postgres::Cluster;
 use xtask::process::{command, describe, step_error, StepError};
 use xtask::scratch::{self, RunScratch};
 use xtask::stack::{Ports, Stack, StackOptions, DEV_PORTS, TEST_PORTS};
@@ -92,6 +93,9 @@ fn dev() -> Result<(), StepError> {
     }
 }
 
+/// The migrated database the native suite's tests copy (`devserver/tests/common/mod.rs`).
+const TEST_TEMPLATE: &str = "video_date_template";
+
 /// One suite's outcome, from the libtest `test result:` lines it printed.
 struct SuiteResult {
     name: String,
@@ -108,7 +112,15 @@ fn test() -> Result<(), StepError> {
     build_devserver()?;
     let mut results = Vec::new();
     if wanted("native") {
-        results.push(run_suite("native".into(), command("cargo").args(["test", "--workspace", "--exclude", "e2e"]))?);
+        // The SQL suite and the devserver's tests make their own databases from this migrated template.
+        let logs = paths::artifacts_dir().join("logs").join("native");
+        std::fs::create_dir_all(&logs)
+            .map_err(|err| step_error("native", format!("cannot create {}: {err}", logs.display())))?;
+        let postgres = Cluster::start(Some(&logs.join("postgres.log")))?;
+        postgres.create_database(TEST_TEMPLATE)?;
+        let mut cargo = command("cargo");
+        cargo.args(["test", "--workspace", "--exclude", "e2e"]).env("VIDEO_DATE_TEST_DATABASE", postgres.url(TEST_TEMPLATE));
+        results.push(run_suite("native".into(), &mut cargo)?);
     }
     let engine_wanted = |engine: &Engine| wanted("browser") || wanted(&format!("browser-{}", engine.name()));
     let engines: Vec<Engine> = Engine::ALL.into_iter().filter(engine_wanted).collect();

@@ -30,6 +30,7 @@ pub fn run_all() -> Result<(), StepError> {
     chromium()?;
     firefox()?;
     geckodriver()?;
+    postgresql()?;
     npm_packages()?;
     livekit_bundle()?;
     livekit_server()?;
@@ -133,6 +134,14 @@ fn geckodriver() -> Result<(), StepError> {
     cargo_install("geckodriver", &["geckodriver", "--version", GECKODRIVER_VERSION, "--locked"])
 }
 
+/// Debian's Postgres 15: the tests and the dev stack start throwaway clusters of it (`postgres.rs`).
+fn postgresql() -> Result<(), StepError> {
+    if Path::new(crate::postgres::BIN_DIR).join("postgres").exists() {
+        return Ok(());
+    }
+    apt_install("postgresql", &["postgresql-15"])
+}
+
 /// `apt-get install` of Debian packages (with `sudo` when not root), refreshing the package lists once if needed.
 fn apt_install(step: &str, packages: &[&str]) -> Result<(), StepError> {
     announce(step, &format!("apt-get install -y {}", packages.join(" ")));
@@ -154,7 +163,7 @@ fn apt_install(step: &str, packages: &[&str]) -> Result<(), StepError> {
     Ok(())
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     output_of(Path::new("id"), &["-u"]).is_some_and(|uid| uid == "0")
 }
 

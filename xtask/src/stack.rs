@@ -1,5 +1,6 @@
-//! The local stack on loopback: a real livekit-server, the devserver, and (for e2e) ChromeDriver and geckodriver.
-//! Every process is a [`ChildGuard`]: dropping the stack stops all of it.
+//! The local stack on loopback: a throwaway Postgres with the migrations, a real livekit-server, the devserver
+//! on that Postgres, and (for e2e) ChromeDriver and geckodriver. Every process is a [`ChildGuard`] or a
+//! [`Cluster`]: dropping the stack stops all of it.
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpStream};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, Permissions};
 use crate::paths;
+use crate::postgres::Cluster;
 use crate::process::{step_error, ChildGuard, StepError};
 
 /// Dev-only API key pair, shared by livekit-server and the devserver's token minting. Never use it outside loopback.
@@ -81,11 +83,16 @@ pub struct StackOptions {
     pub log_dir: Option<PathBuf>,
 }
 
+/// The dev stack's database: the shim, the migrations, then the devserver's seed.
+const DATABASE: &str = "video_date";
+
+/// Field order is drop order: the devserver goes before its database.
 pub struct Stack {
     options: StackOptions,
     livekit: Option<ChildGuard>,
     devserver: ChildGuard,
     webdrivers: Vec<(Engine, ChildGuard)>,
+    _postgres: Cluster,
 }
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -96,11 +103,13 @@ impl Stack {
             std::fs::create_dir_all(dir)
                 .map_err(|err| step_error("stack", format!("cannot create {}: {err}", dir.display())))?;
         }
+        let postgres = Cluster::start(options.log_dir.as_ref().map(|dir| dir.join("postgres.log")).as_deref())?;
+        postgres.create_database(DATABASE)?;
         let livekit = Some(start_livekit(&options)?);
-        let devserver = start_devserver(&options)?;
+        let devserver = start_devserver(&options, &postgres.url(DATABASE))?;
         let webdrivers = options.webdrivers.iter().map(|&engine| Ok((engine, start_webdriver(&options, engine)?)));
         let webdrivers = webdrivers.collect::<Result<_, StepError>>()?;
-        Ok(Stack { options, livekit, devserver, webdrivers })
+        Ok(Stack { options, livekit, devserver, webdrivers, _postgres: postgres })
     }
 
     pub fn livekit_url(&self) -> String {
@@ -198,9 +207,10 @@ fn start_livekit(options: &StackOptions) -> Result<ChildGuard, StepError> {
     spawn_and_wait("livekit-server", command, options, options.ports.livekit)
 }
 
-fn start_devserver(options: &StackOptions) -> Result<ChildGuard, StepError> {
+fn start_devserver(options: &StackOptions, database_url: &str) -> Result<ChildGuard, StepError> {
     let mut command = Command::new(paths::devserver_bin());
     command
+        .env("DATABASE_URL", database_url)
         .arg("--addr")
         .arg(format!("127.0.0.1:{}", options.ports.devserver))
         .arg("--livekit-url")

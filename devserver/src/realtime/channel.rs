@@ -17,8 +17,9 @@ pub struct Binding {
 }
 
 impl Binding {
-    pub fn wants_update(&self) -> bool {
-        matches!(self.event.as_str(), "*" | "UPDATE")
+    /// Whether a change of this kind (`INSERT`, `UPDATE`, `DELETE`) to row `row_id` is one this binding asked for.
+    pub fn wants(&self, op: &str, row_id: &str) -> bool {
+        (self.event == "*" || self.event == op) && self.row_id.as_deref().is_none_or(|id| id == row_id)
     }
 }
 
@@ -36,13 +37,6 @@ pub struct Channel {
     pub broadcast_self: bool,
     pub broadcast_ack: bool,
     pub presence_key: String,
-}
-
-impl Channel {
-    /// Whether this channel's user may read a `video_dates` row (its row-level security).
-    pub fn may_read(&self, user_a: &str, user_b: &str) -> bool {
-        self.claims.as_ref().is_some_and(|claims| claims.sub == user_a || claims.sub == user_b)
-    }
 }
 
 /// The join's options, before the token is checked.
@@ -138,7 +132,7 @@ mod tests {
         assert_eq!(config.access_token.as_deref(), Some("jwt"));
         let binding = &config.bindings[0];
         assert_eq!(binding.row_id.as_deref(), Some("42"));
-        assert!(binding.wants_update());
+        assert!(binding.wants("UPDATE", "42") && !binding.wants("UPDATE", "43") && !binding.wants("DELETE", "42"));
         assert!(binding.id < 1 << 27);
         assert_eq!(binding.echo["id"], json!(binding.id));
         assert_eq!(binding.echo["filter"], "id=eq.42");

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
 
+use super::feed::RowChange;
 use crate::faults::RealtimeFault;
 
 /// What the hub asks of a socket's task.
@@ -23,17 +24,8 @@ pub enum Control {
     Lifecycle(&'static str),
     /// A message for whoever joined `topic`; `from` is the sending socket (for broadcast `self`).
     Fanout { topic: String, event: &'static str, payload: Value, from: Option<u64> },
-    /// A `video_dates` row changed; each channel checks its filters and its user's right to read it.
+    /// A row changed; each channel checks its filters and its user's right to read it.
     RowChanged(Arc<RowChange>),
-}
-
-#[derive(Debug)]
-pub struct RowChange {
-    pub row_id: String,
-    pub user_a: String,
-    pub user_b: String,
-    /// The `data` of the postgres_changes payload; channels add their own `ids`.
-    pub data: Value,
 }
 
 #[derive(Clone, Default)]

@@ -1,7 +1,9 @@
 //! Supabase Realtime over WebSocket at `/realtime/v1/websocket?apikey=…&vsn=1.0.0|2.0.0`: `protocol` is the
-//! wire codec, `channel` what a join asks for, `socket` one connection's loop, `hub` what sockets share.
+//! wire codec, `channel` what a join asks for, `socket` one connection's loop, `hub` what sockets share, `feed`
+//! the row changes the database announces.
 
 mod channel;
+mod feed;
 mod hub;
 mod protocol;
 mod socket;
@@ -14,7 +16,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-pub use hub::{Hub, RowChange};
+pub use feed::start as start_feed;
+pub use hub::Hub;
 use protocol::Vsn;
 
 use crate::state::AppState;

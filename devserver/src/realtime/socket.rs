@@ -10,8 +10,10 @@ use serde_json::{json, Value};
 use tokio::time::{sleep_until, Instant};
 
 use super::channel::{self, Channel};
-use super::hub::{Control, Hub, RowChange};
+use super::feed::{self, RowChange};
+use super::hub::{Control, Hub};
 use super::protocol::{self, Message, Vsn};
+use crate::db::{Caller, Db};
 use crate::session;
 use crate::state::AppState;
 
@@ -29,6 +31,7 @@ struct Connection {
     id: u64,
     vsn: Vsn,
     hub: Hub,
+    db: Db,
     jwt_secret: String,
     anon_key: String,
     /// Joined topics (`realtime:<name>`).
@@ -45,6 +48,7 @@ pub async fn run(mut ws: WebSocket, vsn: Vsn, state: AppState) {
         id,
         vsn,
         hub: hub.clone(),
+        db: state.db.clone(),
         jwt_secret: state.settings.jwt_secret.clone(),
         anon_key: state.settings.anon_key.clone(),
         channels: HashMap::new(),
@@ -62,7 +66,7 @@ pub async fn run(mut ws: WebSocket, vsn: Vsn, state: AppState) {
                 }
                 Some(Err(_)) | None => Some(End::Drop),
             },
-            Some(control) = controls.recv() => connection.on_control(control),
+            Some(control) = controls.recv() => connection.on_control(control).await,
             () = sleep_until(idle_deadline) => Some(End::Close(1000, "idle timeout")),
             () = sleep_until(expiry.unwrap_or(idle_deadline)), if expiry.is_some() => {
                 connection.expire_tokens();
@@ -244,7 +248,7 @@ impl Connection {
         self.out.push(Message::reply(message, "ok", json!({})));
     }
 
-    fn on_control(&mut self, control: Control) -> Option<End> {
+    async fn on_control(&mut self, control: Control) -> Option<End> {
         match control {
             Control::Close(code) => return Some(End::Close(code, "")),
             Control::Drop => return Some(End::Drop),
@@ -271,26 +275,39 @@ impl Connection {
                     }
                 }
             }
-            Control::RowChanged(change) => self.row_changed(&change),
+            Control::RowChanged(change) => self.row_changed(&change).await,
         }
         None
     }
 
-    fn row_changed(&mut self, change: &RowChange) {
+    /// Sends a change to each channel with a binding for it whose user may read the row now (re-read as that
+    /// user); a delete names only the primary key and goes to every binding, as Supabase's does.
+    async fn row_changed(&mut self, change: &RowChange) {
+        let mut deliveries = Vec::new();
         for (topic, channel) in &self.channels {
-            if channel.changes_failed || !channel.may_read(&change.user_a, &change.user_b) {
+            let ids: Vec<u32> =
+                channel.bindings.iter().filter(|b| b.wants(&change.op, &change.id)).map(|b| b.id).collect();
+            let watched = change.schema == "public" && change.table == "video_dates";
+            if channel.changes_failed || ids.is_empty() || !watched {
                 continue;
             }
-            let ids: Vec<u32> = channel
-                .bindings
-                .iter()
-                .filter(|b| b.wants_update() && b.row_id.as_deref().is_none_or(|id| id == change.row_id))
-                .map(|b| b.id)
-                .collect();
-            if !ids.is_empty() {
-                let payload = json!({"ids": ids, "data": change.data});
-                self.out.push(Message::fanout(topic, "postgres_changes", payload));
+            let caller = channel.claims.as_ref().map_or_else(Caller::anon, Caller::from_session);
+            deliveries.push((topic.clone(), ids, caller));
+        }
+        for (topic, ids, caller) in deliveries {
+            let mut data = json!({
+                "type": change.op, "schema": change.schema, "table": change.table, "columns": change.columns,
+                "commit_timestamp": change.commit_timestamp, "errors": null,
+            });
+            if change.op != "INSERT" {
+                // With row-level security on, the old record is only the primary key.
+                data["old_record"] = json!({"id": change.id});
             }
+            if change.op != "DELETE" {
+                let Some(record) = feed::read_as(&self.db, &caller, change).await else { continue };
+                data["record"] = record;
+            }
+            self.out.push(Message::fanout(&topic, "postgres_changes", json!({"ids": ids, "data": data})));
         }
     }
 

@@ -1,6 +1,7 @@
-//! Helpers of the devserver integration tests: the real router served on an ephemeral loopback port, a real
-//! HTTP client and a real WebSocket client that decodes Supabase Realtime frames on its own (not with the
-//! server's codec, so the codec is tested too).
+//! Helpers of the devserver integration tests: the real router served on an ephemeral loopback port on a
+//! database of its own (a copy of the migrated template that `cargo xtask test` makes, named by
+//! `VIDEO_DATE_TEST_DATABASE`), a real HTTP client and a real WebSocket client that decodes Supabase Realtime
+//! frames on its own (not with the server's codec, so the codec is tested too).
 // Each test file uses a different part of these helpers.
 #![allow(dead_code)]
 
@@ -29,7 +30,36 @@ impl Drop for Server {
     }
 }
 
-pub fn settings() -> Settings {
+/// The migrated template database of this run, as its superuser.
+pub fn template() -> tokio_postgres::Config {
+    let url = std::env::var("VIDEO_DATE_TEST_DATABASE").expect(
+        "VIDEO_DATE_TEST_DATABASE names the migrated template database; `cargo xtask test native` starts Postgres and sets it",
+    );
+    url.parse().expect("VIDEO_DATE_TEST_DATABASE is a Postgres URL")
+}
+
+/// A connection to `database` of the test cluster, driven on its own task.
+pub async fn connect(database: &tokio_postgres::Config) -> tokio_postgres::Client {
+    let (client, connection) = database.connect(tokio_postgres::NoTls).await.expect("connect to the test Postgres");
+    tokio::spawn(connection);
+    client
+}
+
+/// A new, empty database on the test cluster (copied from `template`, or Postgres's own empty `template1`).
+pub async fn create_database(template: Option<&str>) -> tokio_postgres::Config {
+    let mut admin = self::template();
+    admin.dbname("postgres");
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let from = template.unwrap_or("template1");
+    connect(&admin).await.batch_execute(&format!("create database {name} template \"{from}\"")).await.expect("create a test database");
+    admin.dbname(&name);
+    admin
+}
+
+/// Settings with a database of the test's own, a copy of the migrated template.
+pub async fn settings() -> Settings {
+    let template = template();
+    let database = create_database(template.get_dbname()).await;
     Settings {
         livekit_url: "ws://127.0.0.1:9".to_owned(),
         livekit_key: "devkey".to_owned(),
@@ -40,17 +70,19 @@ pub fn settings() -> Settings {
         token_ttl_secs: 3600,
         realtime_idle_timeout: Duration::from_secs(60),
         faults_enabled: true,
+        database,
     }
 }
 
 pub async fn start() -> Server {
-    start_with(settings()).await
+    start_with(settings().await).await
 }
 
 pub async fn start_with(settings: Settings) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = devserver::app(settings, &Site { base: base.clone(), dist: None, app_log_level: "info".to_owned() });
+    let site = Site { base: base.clone(), dist: None, app_log_level: "info".to_owned() };
+    let app = devserver::app(settings, &site).await.expect("the devserver starts on its database");
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });
@@ -93,6 +125,34 @@ impl Server {
             .send()
             .await
             .unwrap()
+    }
+
+    /// `POST /rest/v1/rpc/<function>` with a JSON body, as `token`'s user (or `anon` without one).
+    pub async fn rpc(&self, token: Option<&str>, function: &str, body: Value) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/rest/v1/rpc/{function}", self.base))
+            .header("apikey", ANON_KEY)
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Changes the seeded date the way the app does, as `token`'s user; asserts the call was accepted.
+    pub async fn call_on_date(&self, token: &str, function: &str) -> Value {
+        let response = self.rpc(Some(token), function, json!({"date_id": seed::DATE_ID})).await;
+        assert_eq!(response.status(), 200, "{function} accepted");
+        response.json().await.unwrap()
+    }
+
+    /// The test fixture: the seeded date back to freshly scheduled, as the database's superuser.
+    pub async fn reset_date(&self) -> Value {
+        let response =
+            self.http.post(format!("{}/__video_dates/{}/reset", self.base, seed::DATE_ID)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "the date reset");
+        response.json().await.unwrap()
     }
 
     pub async fn fault(&self, body: Value) {
