@@ -1,4 +1,5 @@
-//! PostgREST calls on the date's row.
+//! PostgREST calls on the date's row: read it, and change it only through the date's functions
+//! (`supabase/migrations/`); the table itself is read-only to the page.
 
 use thiserror::Error;
 
@@ -24,16 +25,41 @@ pub enum DateError {
     Network(String),
     #[error("The date's details came back in a shape this page does not understand. Tell whoever runs this site.")]
     Malformed,
+    #[error("The date has moved on, so that could not be done. Reload the page to see where it stands.")]
+    Refused,
 }
 
-fn url(config: &Config, date_id: &str) -> String {
+/// The date's functions the page calls; each returns the row as it now is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateCall {
+    /// Records that you joined; with both in, the date goes live.
+    Join,
+    /// Ends the date (or returns it as it is, if it has ended).
+    End,
+}
+
+impl DateCall {
+    fn function(self) -> &'static str {
+        match self {
+            DateCall::Join => "join_date",
+            DateCall::End => "end_date",
+        }
+    }
+}
+
+fn row_url(config: &Config, date_id: &str) -> String {
     let id: String = js_sys::encode_uri_component(date_id).into();
     format!("{}/rest/v1/video_dates?id=eq.{id}&select=*", config.supabase_url)
 }
 
 /// The date, if it exists and `session`'s user is one of its two people.
 pub async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Result<VideoDate, DateError> {
-    let date = first_row(send(config, session, Method::GET, date_id, &[], None).await?)?;
+    let body = match send(config, session, Method::GET, &row_url(config, date_id), None).await {
+        // `id` is a uuid column: for a link whose id is not a uuid, PostgREST answers 400 (22P02).
+        Err(DateError::Status(400)) => return Err(DateError::NotFound),
+        body => body?,
+    };
+    let date = first_row(body)?;
     if date.includes(&session.user_id) {
         Ok(date)
     } else {
@@ -41,33 +67,30 @@ pub async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Re
     }
 }
 
-/// Applies `changes` (a JSON object of columns) and returns the row as it now is.
-pub async fn update_date(
-    config: &Config,
-    session: &Session,
-    date_id: &str,
-    changes: &serde_json::Value,
-) -> Result<VideoDate, DateError> {
-    let extra = [("Prefer", "return=representation")];
-    first_row(send(config, session, Method::PATCH, date_id, &extra, Some(changes)).await?)
+/// Calls one of the date's functions (`POST /rest/v1/rpc/<name>`); a transition the database refuses (400)
+/// is [`DateError::Refused`].
+pub async fn call(config: &Config, session: &Session, call: DateCall, date_id: &str) -> Result<VideoDate, DateError> {
+    let url = format!("{}/rest/v1/rpc/{}", config.supabase_url, call.function());
+    let body = serde_json::json!({ "date_id": date_id });
+    let answer = match send(config, session, Method::POST, &url, Some(&body)).await {
+        Err(DateError::Status(400)) => return Err(DateError::Refused),
+        answer => answer?,
+    };
+    wire::parse(&answer).map_err(|_| DateError::Malformed)
 }
 
 async fn send(
     config: &Config,
     session: &Session,
     method: Method,
-    date_id: &str,
-    extra_headers: &[(&str, &str)],
+    url: &str,
     body: Option<&serde_json::Value>,
 ) -> Result<String, DateError> {
     let authorization = format!("Bearer {}", session.access_token.expose());
-    let mut request = RequestBuilder::new(&url(config, date_id))
+    let request = RequestBuilder::new(url)
         .method(method)
         .header("apikey", &config.supabase_anon_key)
         .header("Authorization", &authorization);
-    for (name, value) in extra_headers {
-        request = request.header(name, value);
-    }
     let failed = |err: gloo_net::Error| {
         DateError::Network(sanitize_excerpt(&wire::request_failure(&err), &[&session.access_token]))
     };

@@ -24,7 +24,7 @@ use crate::livekit::{
 };
 use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
-use crate::supabase::rest::{self, DateError};
+use crate::supabase::rest::{self, DateCall, DateError};
 use crate::supabase::session::{self, Session};
 use crate::supabase::video_date::{format_countdown, DateStatus, VideoDate};
 use crate::task::{current_owner, spawn_in};
@@ -145,6 +145,16 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         signals.microphone_on.set(choice.microphone_on);
         signals.camera_on.set(choice.camera_on);
         let config = join_config.clone();
+        // The date goes live when both have joined; the call itself does not wait for that.
+        let (record_config, record_session, record_id) = (config.clone(), signed_in.clone(), row.id.clone());
+        spawn_in(&owner.get_value(), async move {
+            match rest::call(&record_config, &record_session, DateCall::Join, &record_id).await {
+                Ok(updated) => {
+                    date.try_set(Some(updated));
+                }
+                Err(err) => tracing::warn!("your join was not recorded: {err}"),
+            }
+        });
         // Everything the join logs (token, connect attempts, the auth retry) is inside this span.
         let span = tracing::info_span!("join", room = %row.room_name);
         spawn_in(
@@ -202,8 +212,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             let (Some(signed_in), Some(row)) = (session.get_untracked(), date.get_untracked()) else { return };
             let config = end_config.clone();
             spawn_in(&owner.get_value(), async move {
-                let changes = serde_json::json!({"status": "ended", "ended_by": &signed_in.user_id});
-                match rest::update_date(&config, &signed_in, &row.id, &changes).await {
+                match rest::call(&config, &signed_in, DateCall::End, &row.id).await {
                     Ok(updated) => {
                         call.set_value(None);
                         date.set(Some(updated));
