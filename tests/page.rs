@@ -102,16 +102,17 @@ async fn a_token_the_server_keeps_refusing_asks_to_sign_in_again() {
 #[wasm_bindgen_test]
 async fn the_partner_ending_the_date_reaches_the_page_through_realtime() {
     devserver::clear_faults().await;
+    devserver::reset_date().await;
     let bob = devserver::sign_in(devserver::BOB).await;
-    devserver::update_date(&bob, json!({"status": "live", "ended_by": null})).await;
+    devserver::call_on_date(&bob, "join_date").await;
     sign_in_as(ALICE).await;
     let page = mount_page(DATE_ID);
     page.click("button.primary:not([disabled])", SHORT).await;
     page.wait_for_text("hasn't joined yet", CALL).await;
-    devserver::update_date(&bob, json!({"status": "ended", "ended_by": &bob.user_id})).await;
+    devserver::call_on_date(&bob, "end_date").await;
     page.wait_for_text("Your date ended the date.", SHORT).await;
     page.unmount();
-    devserver::update_date(&bob, json!({"status": "scheduled", "ended_by": null})).await;
+    devserver::reset_date().await;
 }
 
 #[wasm_bindgen_test]

@@ -100,23 +100,21 @@ pub async fn realtime_sockets() -> u64 {
     report["realtime_sockets"].as_u64().unwrap()
 }
 
-/// PATCHes the seeded date's row through the REST API as `session` and returns the updated row.
-pub async fn update_date(session: &Session, changes: Json) -> Json {
-    let path = format!("/rest/v1/video_dates?id=eq.{}", super::page::DATE_ID);
+/// Calls one of the date's functions on the seeded date as `session` (`supabase/migrations/`) and returns the row.
+pub async fn call_on_date(session: &Session, function: &str) -> Json {
+    let path = format!("/rest/v1/rpc/{function}");
     let authorization = as_user(session);
-    let headers = [("apikey", ANON_KEY), ("Authorization", &authorization), ("Prefer", "return=representation")];
-    let response = call(Method::PATCH, &path, &headers, Some(&changes)).await;
-    assert_eq!(response.status(), 200, "the row update is accepted");
-    let rows = read_json(response).await;
-    rows[0].clone()
+    let headers = [("apikey", ANON_KEY), ("Authorization", authorization.as_str())];
+    let response = call(Method::POST, &path, &headers, Some(&json!({"date_id": super::page::DATE_ID}))).await;
+    assert_eq!(response.status(), 200, "{function} is accepted");
+    read_json(response).await
 }
 
-/// The seeded date's row as `session` sees it.
-pub async fn read_date(session: &Session) -> Json {
-    let path = format!("/rest/v1/video_dates?id=eq.{}&select=*", super::page::DATE_ID);
-    let authorization = as_user(session);
-    let response = call(Method::GET, &path, &[("apikey", ANON_KEY), ("Authorization", &authorization)], None).await;
-    assert_eq!(response.status(), 200, "the row is readable");
-    let rows = read_json(response).await;
-    rows[0].clone()
+/// Puts the seeded date back to freshly scheduled (the devserver's test fixture, as the database's superuser;
+/// nobody may write the row directly) and returns it. Realtime announces it like any change.
+pub async fn reset_date() -> Json {
+    let path = format!("/__video_dates/{}/reset", super::page::DATE_ID);
+    let response = call(Method::POST, &path, &[], None).await;
+    assert_eq!(response.status(), 200, "the date is reset");
+    read_json(response).await
 }
