@@ -49,6 +49,10 @@ pub fn livekit_server_bin() -> PathBuf {
     tools_bin().join("livekit-server")
 }
 
+pub fn toxiproxy_bin() -> PathBuf {
+    tools_bin().join("toxiproxy-server")
+}
+
 pub fn devserver_bin() -> PathBuf {
     target_dir().join("debug").join("devserver")
 }
@@ -71,6 +75,9 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Debian's Firefox ESR; `webdriver*.json` name it as `moz:firefoxOptions.binary` (geckodriver looks for `firefox`).
 pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+/// Debian's `redis-server` and `haproxy`, for the LiveKit cluster (`crate::cluster`).
+pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
+pub const HAPROXY: &str = "/usr/sbin/haproxy";
 
 /// PATH for children: our tools, then node_modules/.bin, then the caller's PATH.
 pub fn child_path() -> std::ffi::OsString {

@@ -13,6 +13,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const GECKODRIVER_VERSION: &str = "0.37.1";
 pub const LIVEKIT_SERVER_VERSION: &str = "1.13.5";
 const LIVEKIT_SERVER_MODULE: &str = "github.com/livekit/livekit-server/cmd/server";
+pub const TOXIPROXY_VERSION: &str = "2.5.0";
+const TOXIPROXY_MODULE: &str = "github.com/Shopify/toxiproxy/v2";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The SDK bundle the Rust bindings import; generated, never committed.
 pub const LIVEKIT_BUNDLE: &str = "js/livekit-client.js";
@@ -31,9 +33,11 @@ pub fn run_all() -> Result<(), StepError> {
     firefox()?;
     geckodriver()?;
     postgresql()?;
+    cluster_servers()?;
     npm_packages()?;
     livekit_bundle()?;
     livekit_server()?;
+    toxiproxy()?;
     cargo_fetch()?;
     std_sources_fetch()?;
     println!("==> setup: everything present ({:.1} s)", started.elapsed().as_secs_f64());
@@ -142,6 +146,14 @@ fn postgresql() -> Result<(), StepError> {
     apt_install("postgresql", &["postgresql-15"])
 }
 
+/// Redis and haproxy for the LiveKit cluster the `e2e-cluster` suite runs on (`crate::cluster`).
+fn cluster_servers() -> Result<(), StepError> {
+    if Path::new(paths::REDIS_SERVER).exists() && Path::new(paths::HAPROXY).exists() {
+        return Ok(());
+    }
+    apt_install("cluster-servers", &["redis-server", "haproxy"])
+}
+
 /// `apt-get install` of Debian packages (with `sudo` when not root), refreshing the package lists once if needed.
 fn apt_install(step: &str, packages: &[&str]) -> Result<(), StepError> {
     announce(step, &format!("apt-get install -y {}", packages.join(" ")));
@@ -207,21 +219,39 @@ fn livekit_server() -> Result<(), StepError> {
         return Ok(());
     }
     announce("livekit-server", &format!("go install {LIVEKIT_SERVER_MODULE}@v{LIVEKIT_SERVER_VERSION} (several minutes)"));
+    go_install("livekit-server", &format!("{LIVEKIT_SERVER_MODULE}@v{LIVEKIT_SERVER_VERSION}"), &bin)
+}
+
+/// toxiproxy's server, for the signal-path faults of the `e2e-cluster` suite. Its `-version` says only
+/// "git" when built by `go install`, so the module version comes from the binary's build info.
+fn toxiproxy() -> Result<(), StepError> {
+    let bin = paths::toxiproxy_bin();
+    let build_info = output_of(Path::new("go"), &["version", "-m", &bin.to_string_lossy()]).unwrap_or_default();
+    if build_info.lines().any(|line| line.split_whitespace().take(3).eq(["mod", TOXIPROXY_MODULE, &format!("v{TOXIPROXY_VERSION}")])) {
+        return Ok(());
+    }
+    announce("toxiproxy", &format!("go install {TOXIPROXY_MODULE}/cmd/server@v{TOXIPROXY_VERSION} (about 2 minutes)"));
+    go_install("toxiproxy", &format!("{TOXIPROXY_MODULE}/cmd/server@v{TOXIPROXY_VERSION}"), &bin)
+}
+
+/// `go install package@version` with Go's caches under ours, then moves the binary to `bin`. Each step has
+/// its own GOBIN: livekit's and toxiproxy's main packages are both named `server`.
+fn go_install(step: &str, package: &str, bin: &Path) -> Result<(), StepError> {
     let go_cache = paths::cache_dir().join("go");
-    let gobin = go_cache.join("bin");
+    let gobin = go_cache.join(format!("bin-{step}"));
     run(
-        "livekit-server",
+        step,
         Command::new("go")
-            .args(["install", &format!("{LIVEKIT_SERVER_MODULE}@v{LIVEKIT_SERVER_VERSION}")])
+            .args(["install", package])
             .env("GOBIN", &gobin)
             .env("GOPATH", &go_cache)
             .env("GOMODCACHE", go_cache.join("mod"))
             .env("GOCACHE", go_cache.join("build"))
             .env("GOTOOLCHAIN", "local"),
     )?;
-    // The module's main package is named `server`; give it a name that says what it is.
-    std::fs::rename(gobin.join("server"), &bin)
-        .map_err(|err| step_error("livekit-server", format!("cannot move the built binary to {}: {err}", bin.display())))
+    // The built binary is named after its package (`server`); give it a name that says what it is.
+    std::fs::rename(gobin.join("server"), bin)
+        .map_err(|err| step_error(step, format!("cannot move the built binary to {}: {err}", bin.display())))
 }
 
 /// Trunk builds offline, so every crate must be downloaded first.
