@@ -39,7 +39,9 @@ pub enum RoomEvent {
     ConnectionStateChanged(ConnectionState),
     ConnectionQualityChanged { quality: ConnectionQuality, identity: String, is_local: bool },
     ParticipantConnected { identity: String },
-    ParticipantDisconnected { identity: String },
+    /// `reason` is `None` when the SDK itself dropped the participant, as it does for everyone when its own
+    /// connection starts over, and when the server gave none.
+    ParticipantDisconnected { identity: String, reason: Option<DisconnectReason> },
     TrackSubscribed { identity: String, track: RemoteTrack },
     TrackUnsubscribed { identity: String, track: RemoteTrack },
     TrackSubscriptionFailed { identity: String },
@@ -125,7 +127,10 @@ fn decode(name: &str, a: JsValue, b: JsValue, c: JsValue) -> Option<RoomEvent> {
             }
         }
         "participantConnected" => RoomEvent::ParticipantConnected { identity: identity_of(a) },
-        "participantDisconnected" => RoomEvent::ParticipantDisconnected { identity: identity_of(a) },
+        "participantDisconnected" => RoomEvent::ParticipantDisconnected {
+            identity: identity_of(a),
+            reason: b.as_f64().map(|n| DisconnectReason::from_sdk(Some(n))),
+        },
         "trackSubscribed" => RoomEvent::TrackSubscribed { identity: identity_of(c), track: RemoteTrack(a.unchecked_into()) },
         "trackUnsubscribed" => RoomEvent::TrackUnsubscribed { identity: identity_of(c), track: RemoteTrack(a.unchecked_into()) },
         "trackSubscriptionFailed" => RoomEvent::TrackSubscriptionFailed { identity: identity_of(b) },

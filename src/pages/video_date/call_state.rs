@@ -45,6 +45,9 @@ impl CallPhase {
 pub enum Partner {
     NotJoined,
     Present,
+    /// Gone without saying why: our own connection started over (on a video server failing, for instance), or
+    /// theirs dropped. They may be back in a moment, so the page does not say they left.
+    Dropped,
     Left,
 }
 
@@ -106,8 +109,8 @@ impl CallSignals {
             RoomEvent::ParticipantConnected { identity } if identity == partner_id => {
                 self.partner.try_set(Partner::Present);
             }
-            RoomEvent::ParticipantDisconnected { identity } if identity == partner_id => {
-                self.partner.try_set(Partner::Left);
+            RoomEvent::ParticipantDisconnected { identity, reason } if identity == partner_id => {
+                self.partner.try_set(if reason.is_some() { Partner::Left } else { Partner::Dropped });
             }
             RoomEvent::ConnectionQualityChanged { quality, is_local: true, .. } => {
                 self.local_quality.try_set(*quality);

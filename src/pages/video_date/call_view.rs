@@ -19,6 +19,8 @@ impl CallElements {
     }
 }
 
+pub const PARTNER_DROPPED: &str = "Your date's connection dropped. Waiting for them to come back…";
+
 /// What the controls do; the page owns the room.
 #[derive(Clone, Copy)]
 pub struct CallActions {
@@ -60,6 +62,7 @@ pub fn CallView(
                     let message = match (phase.get(), partner.get()) {
                         (CallPhase::Connected, Partner::NotJoined) => Some("Your date hasn't joined yet. Hang tight.".to_owned()),
                         (CallPhase::Connected, Partner::Left) => Some("Your date left the call.".to_owned()),
+                        (CallPhase::Connected, Partner::Dropped) => Some(PARTNER_DROPPED.to_owned()),
                         (CallPhase::Connected, Partner::Present) if signals.partner_camera_off.get() => {
                             Some("Your date turned their camera off.".to_owned())
                         }

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use tracing::Instrument;
 
 use self::call_state::{CallPhase, CallSignals, Partner};
-use self::call_view::{CallActions, CallElements, CallView};
+use self::call_view::{CallActions, CallElements, CallView, PARTNER_DROPPED};
 use crate::components::diagnostics::{self, Diagnostics};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
@@ -138,12 +138,16 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         }
     });
 
+    // The choice of the last "Join", so a call the server shut down can be joined again without asking.
+    let last_choice = StoredValue::new_local(None::<JoinChoice>);
+    let rejoined_after_shutdown = StoredValue::new(false);
     let join_config = config.clone();
-    let join = Callback::new(move |choice: JoinChoice| {
+    let start_call = Callback::new(move |choice: JoinChoice| {
         let (Some(signed_in), Some(row)) = (session.get_untracked(), date.get_untracked()) else { return };
         screen.set(Screen::InCall);
         signals.microphone_on.set(choice.microphone_on);
         signals.camera_on.set(choice.camera_on);
+        last_choice.set_value(Some(choice.clone()));
         let config = join_config.clone();
         // The date goes live when both have joined; the call itself does not wait for that.
         let (record_config, record_session, record_id) = (config.clone(), signed_in.clone(), row.id.clone());
@@ -162,11 +166,30 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             join_call(config, signed_in, row, choice, signals, elements, call, announce).instrument(span),
         );
     });
+    let join = Callback::new(move |choice: JoinChoice| {
+        rejoined_after_shutdown.set_value(false);
+        start_call.run(choice);
+    });
+    // A video server shutting down sends SERVER_SHUTDOWN, after which the SDK does not reconnect: the room
+    // lives on (or starts again) on another server, so join once more, with a fresh token. Once per "Join":
+    // if that call is shut down too, the sentence explains and "Rejoin" is offered.
+    Effect::new(move |_| {
+        if signals.phase.get() == CallPhase::Disconnected(crate::livekit::DisconnectReason::ServerShutdown)
+            && !rejoined_after_shutdown.get_value()
+        {
+            if let Some(choice) = last_choice.get_value() {
+                logging::info!("the video server shut down; joining again");
+                rejoined_after_shutdown.set_value(true);
+                start_call.run(choice);
+            }
+        }
+    });
     Effect::new(move |_| {
         let phase = signals.phase.get();
         let partner = signals.partner.get();
         let message = match (phase, partner) {
             (CallPhase::Connected, Partner::Left) => "Your date left the call.".to_owned(),
+            (CallPhase::Connected, Partner::Dropped) => PARTNER_DROPPED.to_owned(),
             (CallPhase::Connected, Partner::NotJoined) => "You're in. Your date hasn't joined yet.".to_owned(),
             (phase, _) => phase.sentence(),
         };
