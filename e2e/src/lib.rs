@@ -1,6 +1,8 @@
 //! Helpers for the e2e scenarios: the stack, browsers, and a tiny libtest-compatible runner.
 
 pub mod browser;
+pub mod cluster;
+pub mod date;
 pub mod person;
 pub mod runner;
 
@@ -44,6 +46,21 @@ impl Suite {
         self.stack.lock().map_err(|_| "stack lock poisoned")?.stop_livekit();
         tokio::time::sleep(down_for).await;
         self.stack.lock().map_err(|_| "stack lock poisoned")?.start_livekit().map_err(|err| err.to_string())
+    }
+}
+
+impl date::Site for Suite {
+    fn devserver(&self) -> &str {
+        &self.devserver
+    }
+
+    fn person(
+        &self,
+        name: &'static str,
+        engine: Engine,
+        permissions: Permissions,
+    ) -> impl std::future::Future<Output = Result<Person, String>> {
+        Suite::person(self, name, engine, permissions)
     }
 }
 

@@ -8,15 +8,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use e2e::browser::{Engine, Permissions};
+use e2e::date::{
+    both_in_call, devserver_call, finish, reset, token_requests, two_people, Engines, ALICE, CALL, PARTNER_VIDEO_PLAYING,
+    PARTNER_VIDEO_PLAYING_UNCOVERED, SOON,
+};
 use e2e::person::Person;
 use e2e::runner::{run_all, Scenario, ScenarioResult};
 use e2e::Suite;
 use serde_json::{json, Value};
 
-const ALICE: &str = "alice@example.com";
-const BOB: &str = "bob@example.com";
-const SOON: Duration = Duration::from_secs(10);
-const CALL: Duration = Duration::from_secs(25);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -73,13 +73,6 @@ async fn built_app_mounts(stack: &Suite, engine: Engine) -> ScenarioResult {
     finish(&format!("built_app_mounts_in_{}", engine.name()), vec![person], result).await
 }
 
-/// Which engine each person's browser runs.
-#[derive(Debug, Clone, Copy)]
-struct Engines {
-    alice: Engine,
-    bob: Engine,
-}
-
 const MIXED: Engines = Engines { alice: Engine::Chromium, bob: Engine::Firefox };
 const REVERSED: Engines = Engines { alice: Engine::Firefox, bob: Engine::Chromium };
 /// Only for the livekit-server restart, and only until it is fixed: there Firefox (153 ESR, livekit-client
@@ -87,80 +80,6 @@ const REVERSED: Engines = Engines { alice: Engine::Firefox, bob: Engine::Chromiu
 /// attempt 4" and then nothing, where Chromium's falls back to a full reconnect and comes back.
 const BOTH_IN_CHROMIUM: Engines = Engines { alice: Engine::Chromium, bob: Engine::Chromium };
 
-/// Saves each window's artifacts, closes them, and keeps the first failure.
-async fn finish(scenario: &str, people: Vec<Person>, result: ScenarioResult) -> ScenarioResult {
-    let mut outcome = result;
-    for person in people {
-        let saved = person.save_artifacts(scenario).await;
-        outcome = outcome.and(saved);
-        person.close().await;
-    }
-    outcome
-}
-
-/// A clean slate: no queued faults, and the date scheduled again (the devserver's fixture: nobody may write
-/// the row directly).
-async fn reset(someone: &Person) -> ScenarioResult {
-    devserver_call(someone, "DELETE", "/__faults", Value::Null).await?;
-    devserver_call(someone, "POST", "/__video_dates/d47e0000-0000-4000-8000-000000000001/reset", Value::Null).await?;
-    Ok(())
-}
-
-const CALL_DEVSERVER: &str = r#"
-const [method, path, body, done] = arguments;
-fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === null ? undefined : JSON.stringify(body) })
-  .then(async (r) => done({ status: r.status, body: await r.text() }))
-  .catch((e) => done({ status: 0, body: String(e) }));
-"#;
-
-/// Calls the devserver's test API from a window on its origin (so no HTTP client is needed here).
-async fn devserver_call(someone: &Person, method: &str, path: &str, body: Value) -> Result<Value, String> {
-    let answer = someone
-        .client
-        .execute_async(CALL_DEVSERVER, vec![json!(method), json!(path), body])
-        .await
-        .map_err(|err| format!("{method} {path}: {err}"))?;
-    match answer["status"].as_u64() {
-        Some(200..=299) => Ok(serde_json::from_str(answer["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)),
-        _ => Err(format!("{method} {path} answered {answer}")),
-    }
-}
-
-async fn token_requests(someone: &Person) -> Result<u64, String> {
-    let report = devserver_call(someone, "GET", "/__faults", Value::Null).await?;
-    report["token_requests"].as_u64().ok_or_else(|| format!("no token_requests in {report}"))
-}
-
-/// Alice and Bob signed in on the date's pre-join screen, with faults cleared and the date scheduled.
-async fn two_people(stack: &Suite, engines: Engines) -> Result<(Person, Person), String> {
-    let alice = stack.person("alice", engines.alice, Permissions::Granted).await?;
-    let bob = match stack.person("bob", engines.bob, Permissions::Granted).await {
-        Ok(bob) => bob,
-        Err(err) => {
-            alice.close().await;
-            return Err(err);
-        }
-    };
-    let opened = async {
-        alice.sign_in(&stack.devserver, ALICE).await?;
-        reset(&alice).await?;
-        alice.open_date(&stack.devserver).await?;
-        bob.open_date_as(&stack.devserver, BOB).await
-    }
-    .await;
-    match opened {
-        Ok(()) => Ok((alice, bob)),
-        Err(err) => {
-            let _already_failing = finish("setup", vec![alice, bob], Ok(())).await;
-            Err(err)
-        }
-    }
-}
-
-const PARTNER_VIDEO_PLAYING: &str = "(() => { const v = document.querySelector('video.partner-video'); \
-    return v && v.videoWidth > 0 && v.currentTime > 0.5; })()";
-const PARTNER_VIDEO_PLAYING_UNCOVERED: &str = "(() => { const v = document.querySelector('video.partner-video'); \
-    return v && v.videoWidth > 0 && !document.querySelector('[data-phase]'); })()";
 const PARTNER_AUDIO_SUBSCRIBED: &str = "(() => { const a = document.querySelector('.call audio'); \
     return a && a.srcObject && a.srcObject.getAudioTracks().length > 0; })()";
 /// A remote track is muted until its packets arrive. Measuring loudness is not an option in both engines:
@@ -191,15 +110,6 @@ const tick = () => { presented += 1; if (performance.now() < until) video.reques
 video.requestVideoFrameCallback(tick);
 setTimeout(report, 3000);
 "#;
-
-async fn both_in_call(alice: &Person, bob: &Person) -> ScenarioResult {
-    alice.join().await?;
-    bob.join().await?;
-    for (me, partner) in [(alice, "bob"), (bob, "alice")] {
-        me.wait_until(PARTNER_VIDEO_PLAYING, &format!("{partner}'s video playing"), CALL).await?;
-    }
-    Ok(())
-}
 
 async fn happy_path(stack: &Suite, engines: Engines) -> ScenarioResult {
     let (alice, bob) = two_people(stack, engines).await?;
@@ -322,7 +232,7 @@ async fn camera_denied(stack: &Suite, engine: Engine) -> ScenarioResult {
     let alice = stack.person("alice", engine, Permissions::Denied).await?;
     let result = async {
         alice.sign_in(&stack.devserver, ALICE).await?;
-        reset(&alice).await?;
+        reset(stack, &alice).await?;
         alice.open_date(&stack.devserver).await?;
         alice.wait_for_text("not allowed to use the camera or microphone", SOON).await?;
         if alice.text().await.contains("You're in the call") {

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod cluster;
 pub mod engine;
 pub mod paths;
 pub mod port_holder;

@@ -18,8 +18,8 @@ const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   dev [--port-base N]
                  set up, build, start livekit-server + devserver + the app; Ctrl-C (or SIGTERM/SIGHUP) stops
                  all; --port-base N moves livekit to N..N+2 and the devserver to N+3
-  test [SUITE..] set up, then run the native, browser (both engines) and e2e suites, or only the named ones
-                 (native, browser, browser-chromium, browser-firefox, e2e)
+  test [SUITE..] set up, then run the native, browser (both engines), e2e and e2e-cluster suites, or only the
+                 named ones (native, browser, browser-chromium, browser-firefox, e2e, e2e-cluster)
   build-release  set up, then build the release app into dist/
   bench          set up, build, measure sizes and start-up; print the table and write BENCHMARKS.md";
 
@@ -105,8 +105,14 @@ struct SuiteResult {
     seconds: f64,
 }
 
+/// The suites `cargo xtask test` runs, in order; `cargo xtask test <suite>..` runs only those named.
+const SUITES: [&str; 6] = ["native", "browser", "browser-chromium", "browser-firefox", "e2e", "e2e-cluster"];
+
 fn test() -> Result<(), StepError> {
     let only: Vec<String> = std::env::args().skip(2).collect();
+    if let Some(unknown) = only.iter().find(|name| !SUITES.contains(&name.as_str())) {
+        return Err(step_error("test", format!("no suite named `{unknown}`; the suites are {}", SUITES.join(", "))));
+    }
     let wanted = |suite: &str| only.is_empty() || only.iter().any(|name| name == suite);
     setup::run_all()?;
     build_devserver()?;
@@ -136,9 +142,17 @@ fn test() -> Result<(), StepError> {
             results.push(browser_suite(&stack, engine)?);
         }
     }
-    if wanted("e2e") {
+    if wanted("e2e") || wanted("e2e-cluster") {
         build_app(Profile::Release)?;
-        results.push(run_suite("e2e".into(), command("cargo").args(["test", "--package", "e2e"]))?);
+    }
+    if wanted("e2e") {
+        let e2e = ["test", "--package", "e2e", "--lib", "--bins", "--test", "e2e"];
+        results.push(run_suite("e2e".into(), command("cargo").args(e2e))?);
+    }
+    if wanted("e2e-cluster") {
+        // Its own stack: two livekit-server nodes, Redis, haproxy and toxiproxy (xtask/src/cluster.rs).
+        let cluster = ["test", "--package", "e2e", "--test", "cluster"];
+        results.push(run_suite("e2e-cluster".into(), command("cargo").args(cluster))?);
     }
 
     println!();

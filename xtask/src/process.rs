@@ -101,6 +101,26 @@ impl ChildGuard {
     pub fn id(&self) -> u32 {
         self.child.id()
     }
+
+    /// Sends `signal` (a name `kill` knows, like `TERM`) to this child only, by its process id. std can only
+    /// SIGKILL a child; a graceful shutdown needs SIGTERM.
+    pub(crate) fn signal(&self, signal: &str) -> Result<(), StepError> {
+        run(self.name, Command::new("kill").arg(format!("-{signal}")).arg(self.id().to_string()))
+    }
+
+    /// Waits up to `timeout` for the child to exit on its own.
+    pub(crate) fn wait_for_exit(&mut self, timeout: std::time::Duration) -> Option<ExitStatus> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.exited() {
+                return Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for ChildGuard {

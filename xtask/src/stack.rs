@@ -99,6 +99,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Stack {
     pub fn start(options: StackOptions) -> Result<Self, StepError> {
+<<<<<<< HEAD
         if let Some(dir) = &options.log_dir {
             std::fs::create_dir_all(dir)
                 .map_err(|err| step_error("stack", format!("cannot create {}: {err}", dir.display())))?;
@@ -107,6 +108,11 @@ impl Stack {
         postgres.create_database(DATABASE)?;
         let livekit = Some(start_livekit(&options)?);
         let devserver = start_devserver(&options, &postgres.url(DATABASE))?;
+=======
+        create_log_dir(&options)?;
+        let livekit = Some(start_livekit(&options)?);
+        let devserver = start_devserver(&options, &format!("ws://127.0.0.1:{}", options.ports.livekit))?;
+>>>>>>> 9f07d68 (e2e-cluster: the call on two LiveKit nodes behind haproxy and toxiproxy, through node loss and a bad network)
         let webdrivers = options.webdrivers.iter().map(|&engine| Ok((engine, start_webdriver(&options, engine)?)));
         let webdrivers = webdrivers.collect::<Result<_, StepError>>()?;
         Ok(Stack { options, livekit, devserver, webdrivers, _postgres: postgres })
@@ -173,6 +179,14 @@ impl Stack {
     }
 }
 
+pub(crate) fn create_log_dir(options: &StackOptions) -> Result<(), StepError> {
+    match &options.log_dir {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .map_err(|err| step_error("stack", format!("cannot create {}: {err}", dir.display()))),
+        None => Ok(()),
+    }
+}
+
 /// The livekit-server config for loopback-only WebRTC (see reference/livekit.md §3): an explicit node IP
 /// disables STUN lookups, and loopback candidates must be allowed for a browser on the same host.
 pub fn livekit_config(ports: Ports) -> String {
@@ -207,14 +221,19 @@ fn start_livekit(options: &StackOptions) -> Result<ChildGuard, StepError> {
     spawn_and_wait("livekit-server", command, options, options.ports.livekit)
 }
 
+<<<<<<< HEAD
 fn start_devserver(options: &StackOptions, database_url: &str) -> Result<ChildGuard, StepError> {
+=======
+/// The devserver on `options.ports.devserver`, handing the app `livekit_url`.
+pub(crate) fn start_devserver(options: &StackOptions, livekit_url: &str) -> Result<ChildGuard, StepError> {
+>>>>>>> 9f07d68 (e2e-cluster: the call on two LiveKit nodes behind haproxy and toxiproxy, through node loss and a bad network)
     let mut command = Command::new(paths::devserver_bin());
     command
         .env("DATABASE_URL", database_url)
         .arg("--addr")
         .arg(format!("127.0.0.1:{}", options.ports.devserver))
         .arg("--livekit-url")
-        .arg(format!("ws://127.0.0.1:{}", options.ports.livekit))
+        .arg(livekit_url)
         .env("LIVEKIT_API_KEY", LIVEKIT_API_KEY)
         .env("LIVEKIT_API_SECRET", LIVEKIT_API_SECRET);
     if let Some(dist) = &options.dist {
@@ -226,14 +245,14 @@ fn start_devserver(options: &StackOptions, database_url: &str) -> Result<ChildGu
     spawn_and_wait("devserver", command, options, options.ports.devserver)
 }
 
-fn webdriver_port(ports: Ports, engine: Engine) -> u16 {
+pub(crate) fn webdriver_port(ports: Ports, engine: Engine) -> u16 {
     match engine {
         Engine::Chromium => ports.chromedriver,
         Engine::Firefox => ports.geckodriver,
     }
 }
 
-fn start_webdriver(options: &StackOptions, engine: Engine) -> Result<ChildGuard, StepError> {
+pub(crate) fn start_webdriver(options: &StackOptions, engine: Engine) -> Result<ChildGuard, StepError> {
     let port = webdriver_port(options.ports, engine);
     let mut command = Command::new(engine.driver_bin());
     command.arg(format!("--port={port}"));
@@ -244,7 +263,8 @@ fn start_webdriver(options: &StackOptions, engine: Engine) -> Result<ChildGuard,
     spawn_and_wait(engine.driver_name(), command, options, port)
 }
 
-fn spawn_and_wait(
+/// Spawns `command` with its output in `options.log_dir`, and returns once `port` answers on loopback.
+pub(crate) fn spawn_and_wait(
     name: &'static str,
     mut command: Command,
     options: &StackOptions,

@@ -32,11 +32,19 @@ pub fn run() -> Result<(), StepError> {
     .concat();
     println!("\n{markdown}");
     let file = paths::repo_root().join("BENCHMARKS.md");
+    // The cluster's recovery times come from the `e2e-cluster` suite, not from here: keep that section.
+    let kept = std::fs::read_to_string(&file).ok().and_then(|old| {
+        old.find(CLUSTER_SECTION).map(|at| format!("\n{}", &old[at..]))
+    });
+    let markdown = markdown + kept.as_deref().unwrap_or_default();
     std::fs::write(&file, &markdown)
         .map_err(|err| step_error("bench", format!("cannot write {}: {err}", file.display())))?;
     println!("wrote {}", file.display());
     timings.and(leaks).map(|_| ())
 }
+
+/// The heading of BENCHMARKS.md's section the bench does not write (the LiveKit cluster's recovery times).
+const CLUSTER_SECTION: &str = "## LiveKit cluster";
 
 /// When and where the figures were taken, since every one of them depends on the machine.
 fn machine_header() -> String {
