@@ -145,9 +145,9 @@ impl Cluster {
         let Some(guard) = self.nodes[node.index()].as_mut() else {
             return Err(step_error(node.name(), "is not running"));
         };
-        guard.signal("TERM")?;
+        guard.signal(libc::SIGTERM)?;
         std::thread::sleep(Duration::from_millis(500));
-        guard.signal("TERM")?;
+        guard.signal(libc::SIGTERM)?;
         let exited = guard.wait_for_exit(Duration::from_secs(20));
         self.nodes[node.index()] = None;
         match exited {

@@ -102,10 +102,15 @@ impl ChildGuard {
         self.child.id()
     }
 
-    /// Sends `signal` (a name `kill` knows, like `TERM`) to this child only, by its process id. std can only
-    /// SIGKILL a child; a graceful shutdown needs SIGTERM.
-    pub(crate) fn signal(&self, signal: &str) -> Result<(), StepError> {
-        run(self.name, Command::new("kill").arg(format!("-{signal}")).arg(self.id().to_string()))
+    /// Sends `signal` (`libc::SIGTERM`, say) to this child alone, as an operator's `kill` would. Dropping the
+    /// guard SIGKILLs the whole group; a graceful shutdown needs another signal.
+    pub(crate) fn signal(&self, signal: libc::c_int) -> Result<(), StepError> {
+        // SAFETY: plain syscall on our own child, which is not reaped yet (the guard holds it).
+        if unsafe { libc::kill(self.child.id() as libc::pid_t, signal) } == 0 {
+            Ok(())
+        } else {
+            Err(step_error(self.name, format!("cannot signal it: {}", std::io::Error::last_os_error())))
+        }
     }
 
     /// Waits up to `timeout` for the child to exit on its own.
