@@ -69,12 +69,25 @@ fn room() -> String {
     format!("video-date-{}", DATE_PATH.rsplit('/').next().unwrap_or_default())
 }
 
-/// Undoes what an earlier scenario (even a failed one) left: signal faults, a stopped node or Redis.
-fn heal(context: &Context) -> ScenarioResult {
+/// Undoes what an earlier scenario (even a failed one) left: signal faults, a stopped node or Redis, and
+/// its people still listed in the room (a closed window's participant lingers until its node notices), who
+/// would otherwise be seen leaving in the next scenario.
+async fn heal(context: &Context) -> ScenarioResult {
     context.suite.with(|cluster| {
         cluster.clear_signal_faults()?;
         cluster.ensure_running()
-    })
+    })?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left_over = context.suite.with(|cluster| cluster.participants_in(&room()))?;
+        if left_over == 0 {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{left_over} participants of the last scenario are still in the room after 30 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Joins `someone` with a token whose `serverUrl` lands their signal connection on `node` (while it is up).
@@ -176,7 +189,7 @@ async fn recovery(people: [&Person; 2], fault_at: Instant, expect_disruption: bo
 }
 
 async fn two_nodes(context: &Context) -> ScenarioResult {
-    heal(context)?;
+    heal(context).await?;
     let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
     let result = async {
         let started = Instant::now();
@@ -202,7 +215,7 @@ fn hosting_node(context: &Context) -> Result<Node, String> {
 }
 
 async fn node_killed(context: &Context) -> ScenarioResult {
-    heal(context)?;
+    heal(context).await?;
     let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
     let result = async {
         routed_call(context, &alice, &bob).await?;
@@ -226,19 +239,33 @@ async fn node_killed(context: &Context) -> ScenarioResult {
 }
 
 async fn node_shut_down(context: &Context) -> ScenarioResult {
-    heal(context)?;
+    heal(context).await?;
     let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
     let result = async {
         routed_call(context, &alice, &bob).await?;
         let host = hosting_node(context)?;
-        let tokens_before = token_requests(&alice).await?;
         let fault_at = Instant::now();
         context.suite.with(|cluster| cluster.shut_down_node(host))?;
         println!("  shut {} down (SIGTERM twice: drain, then SERVER_SHUTDOWN)", host.name());
         let seconds = recovery([&alice, &bob], fault_at, true, Duration::ZERO).await?;
-        let fetched = token_requests(&alice).await? - tokens_before;
-        if fetched < 2 {
-            return Err(format!("expected each page to fetch a fresh token to join again, saw {fetched} fetches"));
+        // A page told SERVER_SHUTDOWN joins again (a second connect, with a fresh token). One whose signal
+        // connection was on the stopping node may lose the message with the connection; the SDK then
+        // reconnects by itself, which `recovery` saw. The page on the other node is always told.
+        let mut told = 0;
+        for me in [&alice, &bob] {
+            let metrics = me.metrics().await?;
+            if metrics["disconnect_reasons"]["server_shutdown"].as_u64().unwrap_or(0) == 0 {
+                println!("  {}: the shutdown message was lost with its connection; the SDK reconnected", me.name);
+                continue;
+            }
+            told += 1;
+            if metrics["connects"].as_u64().unwrap_or(0) < 2 {
+                return Err(format!("{} was told SERVER_SHUTDOWN but did not join again: {metrics}", me.name));
+            }
+            println!("  {}: told SERVER_SHUTDOWN, joined again with a fresh token", me.name);
+        }
+        if told == 0 {
+            return Err("neither page was told SERVER_SHUTDOWN".into());
         }
         context.record("room node shut down (SIGTERM x2)", seconds);
         Ok(())
@@ -248,7 +275,7 @@ async fn node_shut_down(context: &Context) -> ScenarioResult {
 }
 
 async fn redis_restarted(context: &Context) -> ScenarioResult {
-    heal(context)?;
+    heal(context).await?;
     let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
     let result = async {
         routed_call(context, &alice, &bob).await?;
@@ -266,7 +293,7 @@ async fn redis_restarted(context: &Context) -> ScenarioResult {
 }
 
 async fn signal_latency(context: &Context) -> ScenarioResult {
-    heal(context)?;
+    heal(context).await?;
     let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
     let result = async {
         context.suite.with(|cluster| cluster.add_signal_latency(300))?;
@@ -278,8 +305,7 @@ async fn signal_latency(context: &Context) -> ScenarioResult {
         Ok(())
     }
     .await;
-    let healed = heal(context);
-    finish("cluster_signal_latency", vec![alice, bob], result.and(healed)).await
+    finish("cluster_signal_latency", vec![alice, bob], result).await
 }
 
 /// Seconds left on the date's timer (`mm:ss`), as `someone` sees it.
@@ -294,7 +320,7 @@ async fn timer_seconds(someone: &Person) -> Result<i64, String> {
 }
 
 async fn signal_cut(context: &Context) -> ScenarioResult {
-    heal(context)?;
+    heal(context).await?;
     let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
     let result = async {
         // Both joined through `join_date`, so the date is live and its timer counts from the server's `ends_at`.
@@ -318,12 +344,11 @@ async fn signal_cut(context: &Context) -> ScenarioResult {
         Ok(())
     }
     .await;
-    let healed = heal(context);
-    finish("cluster_signal_cut", vec![alice, bob], result.and(healed)).await
+    finish("cluster_signal_cut", vec![alice, bob], result).await
 }
 
 async fn slow_token(context: &Context) -> ScenarioResult {
-    heal(context)?;
+    heal(context).await?;
     let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
     let result = async {
         join_via(context, &bob, Node::B).await?;

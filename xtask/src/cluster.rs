@@ -187,13 +187,23 @@ impl Cluster {
 
     /// The node hosting `room`, from the room-to-node map the nodes keep in Redis.
     pub fn node_hosting(&self, room: &str) -> Result<Option<Node>, StepError> {
-        let Some(id) = redis_command(&["HGET", "room_node_map", room])? else { return Ok(None) };
+        let Some(id) = bulk_string(&redis_command(&["HGET", "room_node_map", room])?) else { return Ok(None) };
         for node in Node::BOTH {
             if self.is_running(node) && self.node_id(node)? == id {
                 return Ok(Some(node));
             }
         }
         Ok(None)
+    }
+
+    /// How many participants the nodes list in `room` (Redis's `room_participants:<room>`), leavers included
+    /// until their node notices.
+    pub fn participants_in(&self, room: &str) -> Result<u64, StepError> {
+        let reply = redis_command(&["HLEN", &format!("room_participants:{room}")])?;
+        reply
+            .strip_prefix(':')
+            .and_then(|count| count.trim().parse().ok())
+            .ok_or_else(|| step_error("redis-server", format!("HLEN answered {reply:?}")))
     }
 
     /// Stops Redis with a save (`SHUTDOWN SAVE`) and starts it again on the same dump, so the room-to-node
@@ -431,8 +441,9 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, String)
     Ok((status, body))
 }
 
-/// One Redis command over RESP; the answer of a bulk-string reply (`None` for nil or no answer).
-fn redis_command(args: &[&str]) -> Result<Option<String>, StepError> {
+/// One Redis command over RESP, and its raw reply (empty when the server closed without one); an error
+/// reply is an error.
+fn redis_command(args: &[&str]) -> Result<String, StepError> {
     let fail = |err: std::io::Error| step_error("redis-server", format!("{}: {err}", args.join(" ")));
     let mut socket =
         TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], REDIS)), Duration::from_secs(2)).map_err(fail)?;
@@ -444,11 +455,11 @@ fn redis_command(args: &[&str]) -> Result<Option<String>, StepError> {
     socket.write_all(request.as_bytes()).map_err(fail)?;
     let mut reply = [0u8; 512];
     let read = socket.read(&mut reply).unwrap_or(0);
-    let reply = String::from_utf8_lossy(&reply[..read]);
-    if let Some(error) = reply.strip_prefix('-') {
-        return Err(step_error("redis-server", format!("{}: {}", args.join(" "), error.trim())));
+    let reply = String::from_utf8_lossy(&reply[..read]).into_owned();
+    match reply.strip_prefix('-') {
+        Some(error) => Err(step_error("redis-server", format!("{}: {}", args.join(" "), error.trim()))),
+        None => Ok(reply),
     }
-    Ok(bulk_string(&reply))
 }
 
 /// The value of a RESP bulk-string reply, `$<length>\r\n<value>\r\n`; `None` for nil (`$-1\r\n`) or another kind.
