@@ -178,7 +178,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             && !rejoined_after_shutdown.get_value()
         {
             if let Some(choice) = last_choice.get_value() {
-                logging::info!("the video server shut down; joining again");
+                tracing::info!("the video server shut down; joining again");
                 rejoined_after_shutdown.set_value(true);
                 start_call.run(choice);
             }
