@@ -78,6 +78,8 @@ pub struct Cluster {
     dir: PathBuf,
     // Held only so that they stop when the cluster drops.
     _devserver: ChildGuard,
+    /// After the devserver in drop order: it holds connections to it.
+    _postgres: crate::postgres::Cluster,
     _chromedriver: ChildGuard,
     _toxiproxy: ChildGuard,
     _haproxy: ChildGuard,
@@ -100,17 +102,19 @@ impl Cluster {
         let dir = std::env::temp_dir().join(format!("lk-cluster-{}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .map_err(|err| step_error("cluster", format!("cannot create {}: {err}", dir.display())))?;
+        let (postgres, database_url) = stack::start_postgres(&options)?;
         let redis = Some(start_redis(&options, &dir)?);
         let nodes = [Some(start_node(&options, Node::A)?), Some(start_node(&options, Node::B)?)];
         let haproxy = start_haproxy(&options, &dir)?;
         let toxiproxy = start_toxiproxy(&options, &dir)?;
         // The app's `livekit_url`: toxiproxy, then haproxy balancing over both nodes.
-        let devserver = stack::start_devserver(&options, &signal_url("signal"))?;
+        let devserver = stack::start_devserver(&options, &signal_url("signal"), &database_url)?;
         let chromedriver = stack::start_webdriver(&options, Engine::Chromium)?;
         let cluster = Cluster {
             options,
             dir,
             _devserver: devserver,
+            _postgres: postgres,
             _chromedriver: chromedriver,
             _toxiproxy: toxiproxy,
             _haproxy: haproxy,

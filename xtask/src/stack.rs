@@ -99,20 +99,10 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Stack {
     pub fn start(options: StackOptions) -> Result<Self, StepError> {
-<<<<<<< HEAD
-        if let Some(dir) = &options.log_dir {
-            std::fs::create_dir_all(dir)
-                .map_err(|err| step_error("stack", format!("cannot create {}: {err}", dir.display())))?;
-        }
-        let postgres = Cluster::start(options.log_dir.as_ref().map(|dir| dir.join("postgres.log")).as_deref())?;
-        postgres.create_database(DATABASE)?;
-        let livekit = Some(start_livekit(&options)?);
-        let devserver = start_devserver(&options, &postgres.url(DATABASE))?;
-=======
         create_log_dir(&options)?;
+        let (postgres, database_url) = start_postgres(&options)?;
         let livekit = Some(start_livekit(&options)?);
-        let devserver = start_devserver(&options, &format!("ws://127.0.0.1:{}", options.ports.livekit))?;
->>>>>>> 9f07d68 (e2e-cluster: the call on two LiveKit nodes behind haproxy and toxiproxy, through node loss and a bad network)
+        let devserver = start_devserver(&options, &format!("ws://127.0.0.1:{}", options.ports.livekit), &database_url)?;
         let webdrivers = options.webdrivers.iter().map(|&engine| Ok((engine, start_webdriver(&options, engine)?)));
         let webdrivers = webdrivers.collect::<Result<_, StepError>>()?;
         Ok(Stack { options, livekit, devserver, webdrivers, _postgres: postgres })
@@ -221,12 +211,20 @@ fn start_livekit(options: &StackOptions) -> Result<ChildGuard, StepError> {
     spawn_and_wait("livekit-server", command, options, options.ports.livekit)
 }
 
-<<<<<<< HEAD
-fn start_devserver(options: &StackOptions, database_url: &str) -> Result<ChildGuard, StepError> {
-=======
-/// The devserver on `options.ports.devserver`, handing the app `livekit_url`.
-pub(crate) fn start_devserver(options: &StackOptions, livekit_url: &str) -> Result<ChildGuard, StepError> {
->>>>>>> 9f07d68 (e2e-cluster: the call on two LiveKit nodes behind haproxy and toxiproxy, through node loss and a bad network)
+/// A throwaway Postgres with the migrations applied, and the URL of the stack's database in it.
+pub(crate) fn start_postgres(options: &StackOptions) -> Result<(Cluster, String), StepError> {
+    let postgres = Cluster::start(options.log_dir.as_ref().map(|dir| dir.join("postgres.log")).as_deref())?;
+    postgres.create_database(DATABASE)?;
+    let url = postgres.url(DATABASE);
+    Ok((postgres, url))
+}
+
+/// The devserver on `options.ports.devserver` and `database_url`, handing the app `livekit_url`.
+pub(crate) fn start_devserver(
+    options: &StackOptions,
+    livekit_url: &str,
+    database_url: &str,
+) -> Result<ChildGuard, StepError> {
     let mut command = Command::new(paths::devserver_bin());
     command
         .env("DATABASE_URL", database_url)
