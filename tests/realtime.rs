@@ -152,7 +152,13 @@ fn check_retries(recorder: &Recorder, mark: usize) -> u32 {
             );
             let (next_at, next) = &statuses[index + 1];
             assert_eq!(next, &RealtimeStatus::Connecting, "a retry is followed by a new subscription: {statuses:?}");
-            assert!(next_at - at >= f64::from(*delay_ms) - 1.0, "the new subscription waited the delay: {statuses:?}");
+            // Firefox rounds `Date.now()` (timer precision reduction) and may fire a timer a few milliseconds
+            // before the rounded clock says it is due: seen 10 ms after a 13 ms delay.
+            let slack_ms = 5.0;
+            assert!(
+                next_at - at >= f64::from(*delay_ms) - slack_ms,
+                "the new subscription waited the delay: {statuses:?}"
+            );
         }
     }
     assert!(attempts >= 1, "the fault caused a retry: {statuses:?}");
