@@ -11,6 +11,7 @@ mod rest;
 pub mod seed;
 mod session;
 mod state;
+mod static_files;
 mod token_api;
 
 use std::path::PathBuf;
@@ -22,7 +23,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 
 pub use crate::db::DbError;
 use crate::state::AppState;
@@ -35,6 +35,8 @@ pub struct Site {
     pub base: String,
     /// Directory of the built app; without it only the API is served.
     pub dist: Option<PathBuf>,
+    /// The bench's React page (`bench/react/`), served under `/react/` next to the app.
+    pub react_dist: Option<PathBuf>,
     /// Console log level of the app.
     pub app_log_level: String,
 }
@@ -51,6 +53,7 @@ pub async fn app(settings: Settings, site: &Site) -> Result<Router, DbError> {
         "log_level": site.app_log_level,
         "metrics_endpoint": format!("{base}/api/metrics"),
     });
+    let connect_sources = [settings.livekit_url.clone(), base.clone(), format!("{base}/api/livekit-token")];
     let faults_enabled = settings.faults_enabled;
     let db = db::Db::open(&settings.database).await?;
     let state = AppState::new(settings, db);
@@ -63,7 +66,7 @@ pub async fn app(settings: Settings, site: &Site) -> Result<Router, DbError> {
         .route("/realtime/v1/websocket", get(realtime::websocket))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_apikey));
     let mut router = Router::new()
-        .route("/config.json", get(move || async move { Json(app_config) }))
+        .route("/config.json", get(move || async move { static_files::no_cache(Json(app_config)) }))
         .route("/api/livekit-token", get(token_api::livekit_token))
         .route(
             "/api/metrics",
@@ -76,10 +79,11 @@ pub async fn app(settings: Settings, site: &Site) -> Result<Router, DbError> {
             .route("/__video_dates/{id}/reset", post(faults::reset_date));
     }
     let mut router = router.with_state(state);
+    if let Some(react) = &site.react_dist {
+        router = router.nest_service("/react", static_files::router(react, &connect_sources));
+    }
     if let Some(dist) = &site.dist {
-        // A client-side route such as /video-date/42 is answered with the app itself.
-        let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
-        router = router.fallback_service(spa);
+        router = router.fallback_service(static_files::router(dist, &connect_sources));
     }
     Ok(router.layer(loopback_cors()))
 }

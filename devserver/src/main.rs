@@ -40,6 +40,9 @@ struct Args {
     /// Directory of the built app (Trunk's `dist/`); without it only the API is served.
     #[arg(long, env = "DEVSERVER_DIST")]
     dist: Option<PathBuf>,
+    /// The bench's React page (built by `cargo xtask bench`), served under /react/.
+    #[arg(long, env = "DEVSERVER_REACT_DIST")]
+    react_dist: Option<PathBuf>,
     /// Anon key handed to the app and required on Supabase-style requests.
     #[arg(long, env = "SUPABASE_ANON_KEY", default_value = "dev-anon-key")]
     anon_key: String,
@@ -93,7 +96,7 @@ async fn main() {
         faults_enabled: args.faults,
         database,
     };
-    let site = Site { base, dist: args.dist, app_log_level: args.app_log_level };
+    let site = Site { base, dist: args.dist, react_dist: args.react_dist, app_log_level: args.app_log_level };
     let app = match devserver::app(settings, &site).await {
         Ok(app) => app,
         Err(err) => {

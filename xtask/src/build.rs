@@ -63,7 +63,28 @@ pub fn build_app(profile: Profile) -> Result<(), StepError> {
     run("build-app", &mut trunk)?;
     if profile == Profile::Release {
         minify_glue(&paths::dist_dir())?;
+        print_loader_hash(&paths::dist_dir())?;
     }
+    Ok(())
+}
+
+/// A production host's Content-Security-Policy must allow Trunk's inline loader by its hash (README, "Serving the
+/// app"), and the loader names this build's hashed files, so every build prints its own.
+fn print_loader_hash(dist: &Path) -> Result<(), StepError> {
+    let script = "const html = require('fs').readFileSync(process.argv[1], 'utf8');\
+                  const inline = [...html.matchAll(/<script(?![^>]*\\ssrc=)[^>]*>([\\s\\S]*?)<\\/script>/g)];\
+                  process.stdout.write(inline.map((m) => `'sha256-${require('crypto').createHash('sha256')\
+                  .update(m[1]).digest('base64')}'`).join(' '))";
+    let mut node = command("node");
+    node.arg("-e").arg(script).arg(dist.join("index.html"));
+    let output = node.output().map_err(|err| step_error("loader-hash", format!("could not start node: {err}")))?;
+    if !output.status.success() {
+        return Err(step_error("loader-hash", format!("`{}` exited with {}", describe(&node), output.status)));
+    }
+    println!(
+        "==> build-release: the inline loader for the Content-Security-Policy's script-src: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 // Each test file uses a different part of these helpers.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use devserver::{seed, Settings, Site};
@@ -79,9 +80,14 @@ pub async fn start() -> Server {
 }
 
 pub async fn start_with(settings: Settings) -> Server {
+    start_serving(settings, None, None).await
+}
+
+/// The router serving a built app from `dist` and, under `/react/`, the bench's page from `react_dist`.
+pub async fn start_serving(settings: Settings, dist: Option<PathBuf>, react_dist: Option<PathBuf>) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let site = Site { base: base.clone(), dist: None, app_log_level: "info".to_owned() };
+    let site = Site { base: base.clone(), dist, react_dist, app_log_level: "info".to_owned() };
     let app = devserver::app(settings, &site).await.expect("the devserver starts on its database");
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
