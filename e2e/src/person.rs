@@ -162,7 +162,8 @@ impl Person {
     }
 
     /// Saves a screenshot and the console log under `artifacts/e2e/<scenario>/`, and fails if anything the page
-    /// logged holds something shaped like a JWT (a LiveKit token or a session).
+    /// logged holds something shaped like a JWT (a LiveKit token or a session), or if the page's
+    /// Content-Security-Policy refused anything: every scenario runs the page, the SDK and the call under it.
     ///
     /// The browser's own network-error lines are the exception, and are counted instead: LiveKit's signalling
     /// protocol carries the token in the WebSocket URL (`?access_token=`; browsers cannot set headers on a
@@ -194,6 +195,10 @@ impl Person {
         if from_the_page > 0 {
             return Err(format!("{}: {from_the_page} lines the page logged hold a token (artifacts/e2e/{scenario})", self.name));
         }
+        let violations = self.csp_violations().await?;
+        if !violations.is_empty() {
+            return Err(format!("{}: the Content-Security-Policy refused: {}", self.name, violations.join("; ")));
+        }
         Ok(())
     }
 
@@ -219,6 +224,14 @@ impl Person {
                 Ok(String::from_utf8_lossy(since).lines().map(firefox_console_line).collect())
             }
         }
+    }
+
+    /// What the page's Content-Security-Policy refused since this window opened the origin
+    /// ([`crate::browser::open`] records it in Chromium).
+    pub async fn csp_violations(&self) -> Result<Vec<String>, String> {
+        let script = format!("return JSON.parse(sessionStorage.getItem('{}') || '[]')", crate::browser::CSP_VIOLATIONS_KEY);
+        let seen = self.js(&script).await?;
+        Ok(seen.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect())
     }
 
     pub async fn close(self) {

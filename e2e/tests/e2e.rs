@@ -67,7 +67,20 @@ async fn built_app_mounts(stack: &Suite, engine: Engine) -> ScenarioResult {
     let result = async {
         person.goto(&format!("{}/video-date/smoke-test", stack.devserver)).await?;
         person.wait_for_text("Your date", SOON).await?;
-        person.wait_for_text("You are not signed in", SOON).await
+        person.wait_for_text("You are not signed in", SOON).await?;
+        // The app ran under the policy, and it is the strict one.
+        let policy = devserver_header(&person, "/video-date/smoke-test", "content-security-policy").await?;
+        if !policy.contains("'wasm-unsafe-eval'") || policy.contains("unsafe-inline") || !policy.contains("'sha256-") {
+            return Err(format!("the page's Content-Security-Policy is not the strict one: {policy:?}"));
+        }
+        if engine != Engine::Chromium {
+            return Ok(());
+        }
+        // Chromium's probe sees a refusal (then forgets it, so that `finish` checks the page's own).
+        person.js("const s = document.createElement('script'); s.textContent = '1'; document.head.append(s)").await?;
+        let key = e2e::browser::CSP_VIOLATIONS_KEY;
+        person.wait_until(&format!("sessionStorage.getItem('{key}')"), "an inline script refused", SOON).await?;
+        person.js(&format!("sessionStorage.removeItem('{key}')")).await.map(drop)
     }
     .await;
     finish(&format!("built_app_mounts_in_{}", engine.name()), vec![person], result).await
@@ -79,6 +92,14 @@ const REVERSED: Engines = Engines { alice: Engine::Firefox, bob: Engine::Chromiu
 /// 2.23.0) stays on "Connection lost. Reconnecting…" for good. Its SDK logs "resuming signal connection,
 /// attempt 4" and then nothing, where Chromium's falls back to a full reconnect and comes back.
 const BOTH_IN_CHROMIUM: Engines = Engines { alice: Engine::Chromium, bob: Engine::Chromium };
+
+/// A response header of a GET from the window's origin.
+async fn devserver_header(someone: &Person, path: &str, name: &str) -> Result<String, String> {
+    let script = "const [path, name, done] = arguments; \
+                  fetch(path).then((r) => done(r.headers.get(name) || '')).catch((e) => done(String(e)));";
+    let answer = someone.client.execute_async(script, vec![json!(path), json!(name)]).await;
+    answer.map_err(|err| format!("GET {path}: {err}"))?.as_str().map(str::to_owned).ok_or_else(|| format!("GET {path}: no answer"))
+}
 
 const PARTNER_AUDIO_SUBSCRIBED: &str = "(() => { const a = document.querySelector('.call audio'); \
     return a && a.srcObject && a.srcObject.getAudioTracks().length > 0; })()";

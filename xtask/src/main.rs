@@ -21,7 +21,8 @@ const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   test [SUITE..] set up, then run the native, browser (both engines), e2e and e2e-cluster suites, or only the
                  named ones (native, browser, browser-chromium, browser-firefox, e2e, e2e-cluster)
   build-release  set up, then build the release app into dist/
-  bench          set up, build, measure sizes and start-up; print the table and write BENCHMARKS.md";
+  bench [PART..] set up, build, measure sizes, release settings, the app side by side with the React page, and
+                 leaks (or only the named parts: sizes, profiles, side-by-side, leaks); print and write BENCHMARKS.md";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();

@@ -66,6 +66,16 @@ pub fn dist_dir() -> PathBuf {
     repo_root().join("dist")
 }
 
+/// The bench's React page: its sources and npm packages.
+pub fn react_page_dir() -> PathBuf {
+    repo_root().join("bench").join("react")
+}
+
+/// Where the bench builds the React page, which the devserver serves under `/react/`.
+pub fn react_page_dist() -> PathBuf {
+    react_page_dir().join("dist")
+}
+
 /// Server logs, screenshots and console logs of a test run (ignored by git).
 pub fn artifacts_dir() -> PathBuf {
     repo_root().join("artifacts")

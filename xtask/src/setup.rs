@@ -179,17 +179,24 @@ pub(crate) fn is_root() -> bool {
     output_of(Path::new("id"), &["-u"]).is_some_and(|uid| uid == "0")
 }
 
-/// `npm ci` only when package-lock.json differs from what was last installed.
+/// The app's JS packages, then the bench's React page's (kept apart so that its React and supabase-js never
+/// reach the app's bundle).
 fn npm_packages() -> Result<(), StepError> {
     let root = paths::repo_root();
-    let lock = read(&root.join("package-lock.json"), "npm")?;
-    let stamp = root.join("node_modules").join(".video-date-installed-lock");
+    npm_ci("npm", &root, "livekit-client, esbuild, binaryen")?;
+    npm_ci("npm-react-page", &paths::react_page_dir(), "react, react-dom, supabase-js, livekit-client")
+}
+
+/// `npm ci` in `dir` only when its package-lock.json differs from what was last installed there.
+fn npm_ci(step: &str, dir: &Path, what: &str) -> Result<(), StepError> {
+    let lock = read(&dir.join("package-lock.json"), step)?;
+    let stamp = dir.join("node_modules").join(".video-date-installed-lock");
     if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == lock) {
         return Ok(());
     }
-    announce("npm", "npm ci (livekit-client, esbuild, binaryen)");
-    run("npm", command("npm").args(["ci", "--no-audit", "--no-fund"]))?;
-    std::fs::write(&stamp, lock).map_err(|err| step_error("npm", format!("cannot write {}: {err}", stamp.display())))
+    announce(step, &format!("npm ci in {} ({what})", dir.display()));
+    run(step, command("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
+    std::fs::write(&stamp, lock).map_err(|err| step_error(step, format!("cannot write {}: {err}", stamp.display())))
 }
 
 /// Minifies the SDK to the names we bind; rewritten only when its bytes change, so cargo does not rebuild.

@@ -1,77 +1,67 @@
-//! `cargo xtask bench`'s browser figures: start-up and join of the release build on the local stack, each run in a
-//! fresh headless Chromium (cold cache), timed inside the page. Prints one `Timing` line per figure on stdout
-//! (progress goes to stderr); asserts nothing.
+//! `cargo xtask bench`'s browser figures: from opening the date link to the partner's first frame, for the release
+//! build and for the same page in React (`bench/react/`, served under `/react/`), on one local stack, each run in a
+//! fresh headless Chromium (cold cache), unthrottled and throttled through the DevTools protocol. Times are taken
+//! inside the page by a probe installed before any of the page's scripts. Prints one `Timing` line per figure on
+//! stdout (progress goes to stderr); asserts nothing.
 
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use e2e::browser::{Engine, Permissions};
-use e2e::person::{ConsoleLog, Person};
+use e2e::person::{ConsoleLog, Person, DATE_PATH};
 use e2e::{browser, Stack, StackOptions};
 use fantoccini::Client;
 use serde_json::{json, Value};
-use xtask::bench::timing::Timing;
+use xtask::bench::timing::{
+    Network, Timing, BYTES_BEFORE_READY, CONNECTED, FIRST_FRAME, JOIN_TO_CONNECTED, NETWORKS, PROJECT, REACT, READY,
+    REALTIME_RECOVERY,
+};
 use xtask::paths;
 use xtask::stack::BENCH_PORTS;
 
-const RUNS: usize = 10;
+/// Fresh-profile runs per page and network.
+const RUNS: usize = 5;
 const EMAIL: &str = "alice@example.com";
-/// How long a page may take to reach a figure's end before the run counts as failed; under WebDriver's default
-/// 30 s script timeout, so the page's own answer says which figure it was.
-const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a page may take from navigation to the partner's first frame before the run counts as failed.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(40);
 
-/// Calls `done(performance.now())` the moment `ready()` holds, watching every DOM change, or `done({error})`
-/// after `timeoutMs` with what the page shows and logged meanwhile. Shared by both timed scripts.
-const WHEN_READY: &str = r#"
-function whenReady(ready, timeoutMs, done) {
-  const logged = [];
-  const originals = {};
-  for (const level of ['error', 'warn', 'info', 'log']) {
-    originals[level] = console[level];
-    console[level] = (...args) => { logged.push(args.join(' ')); originals[level].apply(console, args); };
-  }
-  const finish = (answer) => { observer.disconnect(); clearTimeout(timer); Object.assign(console, originals); done(answer); };
-  const timer = setTimeout(() => finish({
-    error: `not reached in ${timeoutMs} ms; the page shows: ${document.body.innerText.slice(0, 300)}; it logged: ${logged.join(' / ').slice(0, 600)}`,
-  }), timeoutMs);
-  const observer = new MutationObserver(() => { if (ready()) finish(performance.now()); });
+/// Installed with `Page.addScriptToEvaluateOnNewDocument`, so it runs before the page's own scripts (and, being
+/// the browser's, outside the page's Content-Security-Policy). Records in `window.__bench`, on the page's clock
+/// (0 = navigation start): the app's pre-join ready (and clicks "Join the date" in that same moment), connected,
+/// the partner's first frame, and the bytes transferred (compressed, headers in) by then. Checks on every DOM
+/// change, and every 5 ms because a frame arriving is not a DOM change.
+const PROBE: &str = r#"
+(() => {
+  if (!document.location.pathname.includes('/video-date/')) return;
+  const seen = {};
+  window.__bench = seen;
+  const bytes = () => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+    .reduce((sum, entry) => sum + (entry.transferSize || 0), 0);
+  const connected = () => document.querySelector('[data-room-state="connected"]')
+    || (document.querySelector('section.call') && !document.querySelector('[data-phase]'));
+  const frame = () => { const v = document.querySelector('video.partner-video'); return v && v.videoWidth > 0; };
+  const check = () => {
+    const now = performance.now();
+    if (seen.ready === undefined) {
+      const join = document.querySelector('button.primary:not([disabled])');
+      if (join) { seen.ready = now; seen.readyBytes = bytes(); join.click(); }
+    }
+    if (seen.connected === undefined && connected()) seen.connected = now;
+    if (seen.frame === undefined && frame()) {
+      seen.frame = now;
+      seen.frameBytes = bytes();
+      observer.disconnect();
+      clearInterval(poll);
+    }
+  };
+  const observer = new MutationObserver(check);
   observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-}
-"#;
-
-/// Navigation start (the page's time origin) to first paint and to "Join the date" being enabled; `{late}` if it
-/// was enabled before the script ran, because then the moment was missed.
-const START_UP: &str = r#"
-const [timeoutMs, done] = arguments;
-const joinEnabled = () => document.querySelector('button.primary:not([disabled])');
-if (joinEnabled()) { done({ late: true }); return; }
-whenReady(joinEnabled, timeoutMs, (interactive) => {
-  const paints = performance.getEntriesByType('paint');
-  const firstPaint = paints.find((p) => p.name === 'first-paint') || paints[0];
-  done(typeof interactive === 'number' ? { interactive, firstPaint: firstPaint ? firstPaint.startTime : null } : interactive);
-});
-"#;
-
-/// "Join the date" clicked to the call connected (the overlay gone: bob is already in the room) and to bob's first
-/// video frame shown. Polled every 5 ms: a frame arriving is not a DOM mutation.
-const JOIN: &str = r#"
-const [timeoutMs, done] = arguments;
-const connected = () => document.querySelector('section.call') && !document.querySelector('[data-phase]');
-const frame = () => { const v = document.querySelector('video.partner-video'); return v && v.videoWidth > 0; };
-const clicked = performance.now();
-const seen = {};
-const poll = setInterval(() => {
-  const now = performance.now() - clicked;
-  if (seen.join === undefined && connected()) seen.join = now;
-  if (seen.frame === undefined && frame()) seen.frame = now;
-  if (seen.join !== undefined && seen.frame !== undefined) { clearInterval(poll); done(seen); }
-  else if (now > timeoutMs) { clearInterval(poll); done({ error: `not joined within ${timeoutMs} ms: ${document.body.innerText.slice(0, 300)}` }); }
-}, 5);
-document.querySelector('button.primary:not([disabled])').click();
+  const poll = setInterval(check, 5);
+})();
 "#;
 
 /// Drops every realtime socket (devserver fault) and times until the page's metrics count a new subscription.
-const REALTIME_RECOVERY: &str = r#"
+const REALTIME_DROP: &str = r#"
 const [timeoutMs, done] = arguments;
 const subscriptions = () => JSON.parse(window.videoDateMetrics()).realtime_subscriptions;
 const before = subscriptions();
@@ -91,15 +81,61 @@ fetch('/__faults', { method: 'POST', headers: { 'content-type': 'application/jso
 /// How many socket drops the realtime recovery figure samples.
 const DROPS: usize = 5;
 
-/// One run's start-up samples, in milliseconds.
-struct StartUp {
-    first_paint: f64,
-    interactive: f64,
+#[derive(Clone, Copy)]
+enum Page {
+    Project,
+    React,
+}
+
+impl Page {
+    fn name(self) -> &'static str {
+        match self {
+            Page::Project => PROJECT,
+            Page::React => REACT,
+        }
+    }
+
+    fn url(self, devserver: &str) -> String {
+        match self {
+            Page::Project => format!("{devserver}{DATE_PATH}"),
+            Page::React => format!("{devserver}/react{DATE_PATH}"),
+        }
+    }
+}
+
+/// What the probe saw in one run, in milliseconds from navigation start and bytes.
+struct Run {
+    /// The app only: "Join the date" enabled, and the bytes transferred by then.
+    ready: Option<(f64, f64)>,
+    connected: f64,
+    frame: f64,
+    frame_bytes: f64,
+}
+
+/// Samples of one page on one network, or why its runs stopped.
+struct Series {
+    runs: Result<Vec<Run>, String>,
+}
+
+impl Series {
+    fn add(&mut self, run: Result<Run, String>, number: usize) {
+        match (run, &mut self.runs) {
+            (Ok(run), Ok(runs)) => runs.push(run),
+            (Err(why), Ok(_)) => self.runs = Err(format!("run {number}: {why}")),
+            (_, Err(_)) => {}
+        }
+    }
+
+    fn figure(&self, pick: impl Fn(&Run) -> Option<f64>) -> Result<Vec<f64>, String> {
+        let runs = self.runs.as_ref().map_err(Clone::clone)?;
+        runs.iter().map(|run| pick(run).ok_or_else(|| "the page reported no such moment".to_owned())).collect()
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // The e2e stack's set-up on ports of its own; fault injection only for the realtime recovery figure.
+    // The e2e stack's set-up on ports of its own; fault injection only for the realtime recovery figure. The
+    // React page's directory reaches the devserver as DEVSERVER_REACT_DIST, set by `cargo xtask bench`.
     let stack = Stack::start(StackOptions {
         ports: BENCH_PORTS,
         dist: Some(paths::dist_dir()),
@@ -114,77 +150,72 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut start_ups = Vec::with_capacity(RUNS);
-    // Joining is timed until it first fails: the start-up figures are still worth having, and every
-    // further attempt would only wait out the same timeout.
-    let mut joins: Result<Vec<(f64, f64)>, String> = Ok(Vec::with_capacity(RUNS));
-    let mut recoveries: Result<Vec<f64>, String> = Err("no run joined".into());
-    let Some(webdriver) = stack.webdriver_url(Engine::Chromium) else {
-        return failed(0, "the bench stack has no chromedriver");
-    };
-    // Bob waits in the call, so each of alice's joins also has a partner's first frame to time.
-    let bob = match bob_in_the_call(&webdriver, &stack.devserver_url()).await {
+    let webdriver = stack.webdriver_url(Engine::Chromium).unwrap_or_default();
+    let devserver = stack.devserver_url();
+    // Bob waits in the call, so each of alice's joins has a partner's first frame to time.
+    let bob = match bob_in_the_call(&webdriver, &devserver).await {
         Ok(bob) => bob,
-        Err(why) => return failed(0, &why),
-    };
-    for number in 1..=RUNS {
-        let client = match browser::open(&webdriver, Engine::Chromium, Permissions::Granted).await {
-            Ok(client) => client,
-            Err(why) => return failed(number, &why),
-        };
-        let start_up = start_up(&client, &stack.devserver_url()).await;
-        let join = match (&start_up, &joins) {
-            (Ok(_), Ok(_)) => Some(
-                timed(&client, JOIN, "join")
-                    .await
-                    .and_then(|answer| Ok((number_in(&answer, "join")?, number_in(&answer, "frame")?))),
-            ),
-            _ => None,
-        };
-        if number == RUNS && matches!(join, Some(Ok(_))) {
-            recoveries = realtime_recoveries(&client).await;
+        Err(why) => {
+            eprintln!("bench: bob could not join: {why}");
+            return ExitCode::FAILURE;
         }
-        let _ = client.close().await;
-        let start_up = match start_up {
-            Ok(start_up) => start_up,
-            Err(why) => return failed(number, &why),
-        };
-        eprintln!("bench run {number}/{RUNS}: first paint {:.0} ms, interactive {:.0} ms", start_up.first_paint, start_up.interactive);
-        start_ups.push(start_up);
-        match (join, &mut joins) {
-            (Some(Ok((join, frame))), Ok(samples)) => {
-                eprintln!("bench run {number}/{RUNS}: join {join:.0} ms, first partner frame {frame:.0} ms");
-                samples.push((join, frame));
+    };
+    let pages = [Page::Project, Page::React];
+    let mut series: Vec<Vec<Series>> =
+        NETWORKS.iter().map(|_| pages.iter().map(|_| Series { runs: Ok(Vec::new()) }).collect()).collect();
+    let mut recoveries: Result<Vec<f64>, String> = Err("no run of the app joined".into());
+    // The pages take turns, so a busy moment of the machine does not fall on one page only.
+    for number in 1..=RUNS {
+        for (network_index, network) in NETWORKS.iter().enumerate() {
+            for (page_index, page) in pages.iter().enumerate() {
+                if series[network_index][page_index].runs.is_err() {
+                    continue;
+                }
+                let last_unthrottled_app_run = number == RUNS && network.throttle.is_none() && matches!(page, Page::Project);
+                let run = one_run(&webdriver, &devserver, *page, network, last_unthrottled_app_run).await;
+                let run = run.map(|(run, recovered)| {
+                    if let Some(recovered) = recovered {
+                        recoveries = recovered;
+                    }
+                    run
+                });
+                match &run {
+                    Ok(run) => eprintln!(
+                        "bench run {number}/{RUNS}, {}, {}: connected {:.0} ms, first frame {:.0} ms, {:.1} KB",
+                        network.name,
+                        page.name(),
+                        run.connected,
+                        run.frame,
+                        run.ready.map_or(run.frame_bytes, |(_, bytes)| bytes) / 1000.0
+                    ),
+                    Err(why) => eprintln!("bench run {number}/{RUNS}, {}, {} failed: {why}", network.name, page.name()),
+                }
+                series[network_index][page_index].add(run, number);
             }
-            (Some(Err(why)), _) => {
-                eprintln!("bench run {number}/{RUNS}: join failed: {why}");
-                joins = Err(format!("run {number}: {why}"));
-            }
-            _ => {}
         }
     }
     bob.close().await;
     drop(stack);
-    let join_figure = |pick: fn(&(f64, f64)) -> f64| joins.clone().map(|samples| samples.iter().map(pick).collect());
-    let sampled = |pick: fn(&StartUp) -> f64| Ok(start_ups.iter().map(pick).collect());
-    let timings = [
-        Timing { label: "navigation → first paint".into(), samples_ms: sampled(|s| s.first_paint) },
-        Timing {
-            label: "navigation → pre-join interactive (\"Join the date\" enabled)".into(),
-            samples_ms: sampled(|s| s.interactive),
-        },
-        Timing { label: "\"Join the date\" clicked → call connected".into(), samples_ms: join_figure(|j| j.0) },
-        Timing {
-            label: "\"Join the date\" clicked → partner's first video frame".into(),
-            samples_ms: join_figure(|j| j.1),
-        },
-        Timing {
-            label: "realtime socket dropped → subscribed again (the policy's first retry waits 0–1000 ms)".into(),
-            samples_ms: recoveries,
-        },
-    ];
-    for timing in timings {
-        println!("{}", timing.to_line());
+    for (network, pages_series) in NETWORKS.iter().zip(&series) {
+        for (page, series) in pages.iter().zip(pages_series) {
+            let line = |figure: &str, samples: Result<Vec<f64>, String>| {
+                Timing { network: network.name.into(), page: page.name().into(), figure: figure.into(), samples }.to_line()
+            };
+            // The React page has no pre-join screen: everything it needs is loaded before it shows the call.
+            let bytes = series.figure(|run| Some(run.ready.map_or(run.frame_bytes, |(_, bytes)| bytes)));
+            println!("{}", line(BYTES_BEFORE_READY, bytes));
+            if matches!(page, Page::Project) {
+                println!("{}", line(READY, series.figure(|run| run.ready.map(|(ms, _)| ms))));
+            }
+            println!("{}", line(CONNECTED, series.figure(|run| Some(run.connected))));
+            println!("{}", line(FIRST_FRAME, series.figure(|run| Some(run.frame))));
+            if matches!(page, Page::Project) {
+                println!("{}", line(JOIN_TO_CONNECTED, series.figure(|run| run.ready.map(|(ms, _)| run.connected - ms))));
+                if network.throttle.is_none() {
+                    println!("{}", line(REALTIME_RECOVERY, recoveries.clone()));
+                }
+            }
+        }
     }
     ExitCode::SUCCESS
 }
@@ -194,8 +225,62 @@ async fn bob_in_the_call(webdriver: &str, devserver: &str) -> Result<Person, Str
     let bob = Person::new("bob", Engine::Chromium, client, ConsoleLog::ChromeDriver);
     bob.open_date_as(devserver, "bob@example.com").await?;
     bob.join().await?;
-    bob.wait_for_text("hasn't joined yet", PAGE_TIMEOUT).await?;
+    bob.wait_for_text("hasn't joined yet", Duration::from_secs(20)).await?;
     Ok(bob)
+}
+
+/// Alice in a fresh browser: signed in, the probe installed, the network held back, then the date link opened.
+/// Returns the run and, when asked, the realtime recovery samples taken after it.
+async fn one_run(
+    webdriver: &str,
+    devserver: &str,
+    page: Page,
+    network: &Network,
+    realtime: bool,
+) -> Result<(Run, Option<Result<Vec<f64>, String>>), String> {
+    let client = browser::open(webdriver, Engine::Chromium, Permissions::Granted).await?;
+    let outcome = async {
+        let alice = Person::new("alice", Engine::Chromium, client.clone(), ConsoleLog::ChromeDriver);
+        alice.sign_in(devserver, EMAIL).await?;
+        browser::cdp(&client, "Page.addScriptToEvaluateOnNewDocument", json!({ "source": PROBE })).await?;
+        if let Some(throttle) = network.throttle {
+            browser::cdp(&client, "Network.enable", json!({})).await?;
+            let conditions = json!({
+                "offline": false,
+                "latency": throttle.round_trip_ms,
+                "downloadThroughput": throttle.download_bits_per_s / 8,
+                "uploadThroughput": throttle.upload_bits_per_s / 8,
+            });
+            browser::cdp(&client, "Network.emulateNetworkConditions", conditions).await?;
+            browser::cdp(&client, "Emulation.setCPUThrottlingRate", json!({ "rate": throttle.cpu_slowdown })).await?;
+        }
+        alice.goto(&page.url(devserver)).await?;
+        let run = wait_for_first_frame(&alice).await?;
+        let recoveries = if realtime { Some(realtime_recoveries(&client).await) } else { None };
+        Ok((run, recoveries))
+    }
+    .await;
+    let _ = client.close().await;
+    outcome
+}
+
+async fn wait_for_first_frame(alice: &Person) -> Result<Run, String> {
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        let seen = alice.js("return window.__bench || null").await?;
+        if let Some(frame) = seen.get("frame").and_then(Value::as_f64) {
+            let number = |field: &str| seen.get(field).and_then(Value::as_f64);
+            let ready = number("ready").zip(number("readyBytes"));
+            let connected = number("connected").ok_or("the page showed a frame but never looked connected")?;
+            let frame_bytes = number("frameBytes").unwrap_or_default();
+            return Ok(Run { ready, connected, frame, frame_bytes });
+        }
+        if Instant::now() > deadline {
+            let text = alice.text().await.replace('\n', " ");
+            return Err(format!("no partner frame within {PAGE_TIMEOUT:?} (probe saw {seen}); the page shows: {text}"));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Drops alice's realtime socket [`DROPS`] times and times each recovery.
@@ -203,43 +288,13 @@ async fn realtime_recoveries(client: &Client) -> Result<Vec<f64>, String> {
     let mut samples = Vec::with_capacity(DROPS);
     for _ in 0..DROPS {
         let answer = client
-            .execute_async(REALTIME_RECOVERY, vec![json!(PAGE_TIMEOUT.as_millis() as u64)])
+            .execute_async(REALTIME_DROP, vec![json!(20_000)])
             .await
             .map_err(|err| format!("realtime recovery script: {err}"))?;
         if let Some(error) = answer.get("error") {
             return Err(format!("realtime recovery: {error}"));
         }
-        samples.push(number_in(&answer, "recovery")?);
+        samples.push(answer.get("recovery").and_then(Value::as_f64).ok_or_else(|| format!("no recovery in {answer}"))?);
     }
     Ok(samples)
-}
-
-fn failed(number: usize, why: &str) -> ExitCode {
-    eprintln!("bench run {number}/{RUNS} failed: {why}");
-    ExitCode::FAILURE
-}
-
-async fn start_up(client: &Client, devserver: &str) -> Result<StartUp, String> {
-    Person::new("alice", Engine::Chromium, client.clone(), ConsoleLog::ChromeDriver).open_date_as(devserver, EMAIL).await?;
-    let answer = timed(client, START_UP, "start-up").await?;
-    Ok(StartUp { first_paint: number_in(&answer, "firstPaint")?, interactive: number_in(&answer, "interactive")? })
-}
-
-/// Runs one timed script with [`WHEN_READY`] in scope and turns its `{error}` or `{late}` answers into errors.
-async fn timed(client: &Client, script: &str, what: &str) -> Result<Value, String> {
-    let answer = client
-        .execute_async(&format!("{WHEN_READY}\n{script}"), vec![json!(PAGE_TIMEOUT.as_millis() as u64)])
-        .await
-        .map_err(|err| format!("{what} script: {err}"))?;
-    if let Some(error) = answer.get("error") {
-        return Err(format!("{what}: {error}"));
-    }
-    if answer.get("late").is_some() {
-        return Err(format!("{what}: the page was ready before the bench could watch it, so the time is unknown"));
-    }
-    Ok(answer)
-}
-
-fn number_in(answer: &Value, field: &str) -> Result<f64, String> {
-    answer.get(field).and_then(Value::as_f64).ok_or_else(|| format!("the page reported no {field}: {answer}"))
 }

@@ -80,8 +80,10 @@ pub fn measure() -> Result<Vec<Checkpoint>, StepError> {
     }
 }
 
+pub const TITLE: &str = "Leaks: mount and unmount the page 100 times (headless Chromium, local stack)";
+
 pub fn section(checkpoints: &Result<Vec<Checkpoint>, StepError>) -> String {
-    let heading = "\n## Leaks: mount and unmount the page 100 times (headless Chromium, local stack)\n\n";
+    let heading = format!("\n## {TITLE}\n\n");
     let checkpoints = match checkpoints {
         Ok(checkpoints) => checkpoints,
         Err(err) => return format!("{heading}Not measured: {err}\n"),

@@ -149,6 +149,8 @@ fn measure_variant(variant: &Variant, target_dir: PathBuf, wasm_opt: &WasmOpt) -
     Ok(Measured { label: variant.label, bindgen: sizes(&bindgen_wasm)?, optimized: sizes(&optimized_wasm)? })
 }
 
+pub const TITLE: &str = "What each release setting is worth (the wasm only)";
+
 pub fn section(profiles: &Profiles) -> String {
     let base = profiles.shipped.optimized.gzip;
     let rows: Vec<Vec<String>> = std::iter::once(&profiles.shipped)
@@ -164,7 +166,7 @@ pub fn section(profiles: &Profiles) -> String {
         .collect();
     let without_wasm_opt = percent_change(profiles.shipped.bindgen.gzip, base);
     format!(
-        "\n## What each release setting is worth (the wasm only)\n\n\
+        "\n## {TITLE}\n\n\
          Each row changes one thing: the toolchain and its flags (`xtask/src/build.rs`), or `[profile.release]` \
          through `CARGO_PROFILE_RELEASE_*` (panic abort and strip stay on). \
          wasm-opt runs as Trunk runs it, with `index.html`'s level and flags: `{}`.\n\n{}\n\
