@@ -1,5 +1,5 @@
 //! The built app served as a production static host should serve it, so that dev, e2e and the bench measure what
-//! users get: gzip (brotli when asked), long-lived immutable caching for content-hashed files and `no-cache` for the
+//! users get: brotli or gzip, long-lived immutable caching for content-hashed files and `no-cache` for the
 //! rest, and the security headers (README, "Serving the app"). Each file is compressed once and kept in memory
 //! until it changes on disk.
 
@@ -21,7 +21,10 @@ use sha2::{Digest, Sha256};
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Cache-Control of everything else (`index.html`, `config.json`, files named without a hash): revalidate.
 pub const NO_CACHE: &str = "no-cache";
-/// Brotli at its best level takes about a second per MB; a dev build's wasm is tens of MB, and gets gzip only.
+/// Brotli's level: 7 costs about what gzip -9 does (a tenth of a second per MB) and is 9 % smaller on the React
+/// page's bundle; 11 saves 8 % more but takes over 10 s per MB, which the first visit after a build would wait.
+const BROTLI_QUALITY: i32 = 7;
+/// A dev build's wasm is tens of MB: it gets gzip only, so that warming stays short.
 const BROTLI_MAX_INPUT: usize = 4_000_000;
 
 /// One directory of built files, served at the root of wherever it is mounted.
@@ -50,7 +53,7 @@ enum Encoding {
 }
 
 /// The router serving `root`; `connect_sources` are the configured LiveKit, Supabase and token URLs the page
-/// talks to (their origins go into `connect-src`). The files are gzipped in the background right away, so the
+/// talks to (their origins go into `connect-src`). The files are compressed in the background right away, so the
 /// first visit does not wait for it.
 pub fn router(root: &Path, connect_sources: &[String]) -> Router {
     let site = Arc::new(Site {
@@ -191,6 +194,7 @@ impl Site {
                 self.warm(&path);
             } else if let Some(file) = path.strip_prefix(&self.root).ok().and_then(|relative| self.file(relative)) {
                 file.gzip();
+                file.brotli();
             }
         }
     }
@@ -214,8 +218,11 @@ impl File {
     fn brotli(&self) -> Option<&Bytes> {
         self.brotli
             .get_or_init(|| {
+                if self.body.len() > BROTLI_MAX_INPUT {
+                    return None;
+                }
                 let mut compressed = Vec::new();
-                let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+                let params = brotli::enc::BrotliEncoderParams { quality: BROTLI_QUALITY, lgwin: 22, ..Default::default() };
                 brotli::BrotliCompress(&mut &self.body[..], &mut compressed, &params).ok()?;
                 Some(Bytes::from(compressed))
             })
@@ -228,7 +235,7 @@ impl File {
             return Encoding::Identity;
         }
         let smaller = |compressed: Option<&Bytes>| compressed.is_some_and(|c| c.len() < self.body.len());
-        if accepted.contains(&Encoding::Brotli) && self.body.len() <= BROTLI_MAX_INPUT && smaller(self.brotli()) {
+        if accepted.contains(&Encoding::Brotli) && smaller(self.brotli()) {
             Encoding::Brotli
         } else if accepted.contains(&Encoding::Gzip) && smaller(self.gzip()) {
             Encoding::Gzip
@@ -310,7 +317,7 @@ fn inline_script_hashes(html: &[u8]) -> Vec<String> {
         let Some(close) = after.find("</script>") else { break };
         let tag = &after[..tag_end];
         if !tag.contains(" src=") && close > tag_end {
-            let digest = Sha256::digest(after[tag_end + 1..close].as_bytes());
+            let digest = Sha256::digest(&after.as_bytes()[tag_end + 1..close]);
             hashes.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         }
         rest = &after[close + "</script>".len()..];

@@ -20,7 +20,7 @@ use xtask::paths;
 use xtask::stack::BENCH_PORTS;
 
 /// Fresh-profile runs per page and network.
-const RUNS: usize = 5;
+const RUNS: usize = 7;
 const EMAIL: &str = "alice@example.com";
 /// How long a page may take from navigation to the partner's first frame before the run counts as failed.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(40);

@@ -124,7 +124,8 @@ pub fn measure(react_dist: &Path) -> Result<Vec<Timing>, StepError> {
     bench
         .args(["run", "--quiet", "--package", "e2e", "--bin", "bench"])
         .env("DEVSERVER_REACT_DIST", react_dist)
-        .stdout(Stdio::piped());
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     println!("==> bench start-up and join, side by side with the React page: {}", describe(&bench));
     let output = bench
         .output()
@@ -152,7 +153,8 @@ pub fn section(timings: &Result<Vec<Timing>, StepError>) -> String {
     };
     let runs = timings.iter().map(Timing::runs).max().unwrap_or(0);
     let mut text = format!(
-        "{heading}Both pages are served by the devserver as a production host serves them (gzip, security headers) on \
+        "{heading}Both pages are served by the devserver as a production host serves them (brotli, which Chromium \
+         asks for even on loopback, and the security headers) on \
          one local stack, in the same run, each run in a fresh headless Chromium profile (cold cache), signed in as \
          alice, with bob already in the call; up to {runs} runs per page and network, the pages taking turns. The \
          React page (`bench/react/`: React, supabase-js and livekit-client, esbuild-minified and imported eagerly) \
