@@ -37,7 +37,7 @@ fn header<'r>(response: &'r reqwest::Response, name: &str) -> &'r str {
 #[tokio::test]
 async fn the_app_is_served_gzip_cached_by_name_and_locked_down() {
     let dist = write_site("app", &format!("<html><head><script type=\"module\">{LOADER}</script></head></html>"));
-    let server = common::start_serving(common::settings(), Some(dist.clone()), None).await;
+    let server = common::start_serving(common::settings().await, Some(dist.clone()), None).await;
 
     let page = get(&server, "/video-date/d47e0000", &[("accept-encoding", "gzip")]).await;
     assert_eq!(page.status(), 200);
@@ -81,7 +81,7 @@ async fn the_app_is_served_gzip_cached_by_name_and_locked_down() {
 async fn the_bench_react_page_is_served_under_react() {
     let dist = write_site("app2", "<html><body>the app</body></html>");
     let react = write_site("react", "<html><body>the React page</body></html>");
-    let server = common::start_serving(common::settings(), Some(dist.clone()), Some(react.clone())).await;
+    let server = common::start_serving(common::settings().await, Some(dist.clone()), Some(react.clone())).await;
     assert_eq!(get(&server, "/react/video-date/d47e0000", &[]).await.text().await.unwrap(), "<html><body>the React page</body></html>");
     assert_eq!(get(&server, "/video-date/d47e0000", &[]).await.text().await.unwrap(), "<html><body>the app</body></html>");
     let page = get(&server, "/react/", &[]).await;
