@@ -18,8 +18,9 @@ const USAGE: &str = "usage: cargo xtask <setup|dev|test|build-release|bench>
   dev [--port-base N]
                  set up, build, start livekit-server + devserver + the app; Ctrl-C (or SIGTERM/SIGHUP) stops
                  all; --port-base N moves livekit to N..N+2 and the devserver to N+3
-  test [SUITE..] set up, then run the native, browser (both engines), e2e and e2e-cluster suites, or only the
-                 named ones (native, browser, browser-chromium, browser-firefox, e2e, e2e-cluster)
+  test [SUITE..] set up, then run clippy (native and wasm), the native, browser (both engines), e2e and
+                 e2e-cluster suites, or only the named ones (clippy, clippy-native, clippy-wasm, native, browser,
+                 browser-chromium, browser-firefox, e2e, e2e-cluster)
   build-release  set up, then build the release app into dist/
   bench [PART..] set up, build, measure sizes, release settings, the app side by side with the React page, and
                  leaks (or only the named parts: sizes, profiles, side-by-side, leaks); print and write BENCHMARKS.md";
@@ -118,6 +119,17 @@ fn test() -> Result<(), StepError> {
     setup::run_all()?;
     build_devserver()?;
     let mut results = Vec::new();
+    // Lints first: they are the quickest to fail.
+    if wanted("clippy") || wanted("clippy-native") {
+        let mut clippy = command("cargo");
+        clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+        results.push(run_check("clippy-native".into(), &mut clippy)?);
+    }
+    if wanted("clippy") || wanted("clippy-wasm") {
+        let mut clippy = command("cargo");
+        clippy.args(["clippy", "--package", "video-date", "--target", "wasm32-unknown-unknown", "--all-targets"]);
+        results.push(run_check("clippy-wasm".into(), clippy.args(["--", "-D", "warnings"]))?);
+    }
     if wanted("native") {
         // The SQL suite and the devserver's tests make their own databases from this migrated template.
         let logs = paths::artifacts_dir().join("logs").join("native");
@@ -221,6 +233,13 @@ fn run_suite(name: String, command: &mut Command) -> Result<SuiteResult, StepErr
     supervise::forget(child.id());
     let status = status.map_err(|err| step_error(&name, err.to_string()))?;
     Ok(SuiteResult { name, passed, failed, succeeded: status.success(), seconds: started.elapsed().as_secs_f64() })
+}
+
+/// Runs a check that passes or fails as a whole (clippy prints no `test result:` line), counted as one test.
+fn run_check(name: String, command: &mut Command) -> Result<SuiteResult, StepError> {
+    let result = run_suite(name, command)?;
+    let (passed, failed) = if result.succeeded { (1, 0) } else { (0, 1) };
+    Ok(SuiteResult { passed, failed, ..result })
 }
 
 /// In "ok. 3 passed; 0 failed; …", the number before `label`.
