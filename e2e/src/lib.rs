@@ -1,5 +1,6 @@
 //! Helpers for the e2e scenarios: the stack, browsers, and a tiny libtest-compatible runner.
 
+pub mod axe;
 pub mod browser;
 pub mod cluster;
 pub mod date;

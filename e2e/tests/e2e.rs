@@ -7,6 +7,7 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use e2e::axe::check_screen;
 use e2e::browser::{Engine, Permissions};
 use e2e::date::{
     both_in_call, devserver_call, finish, reset, token_requests, two_people, Engines, ALICE, CALL, PARTNER_VIDEO_PLAYING,
@@ -67,7 +68,9 @@ async fn built_app_mounts(stack: &Suite, engine: Engine) -> ScenarioResult {
     let result = async {
         person.goto(&format!("{}/video-date/smoke-test", stack.devserver)).await?;
         person.wait_for_text("Your date", SOON).await?;
-        person.wait_for_text("You are not signed in", SOON).await?;
+        check_screen(&person, "signed-out", "You are not signed in").await?;
+        person.click("a.primary", SOON).await?;
+        check_screen(&person, "sign-in", "Password").await?;
         // The app ran under the policy, and it is the strict one.
         let policy = devserver_header(&person, "/video-date/smoke-test", "content-security-policy").await?;
         if !policy.contains("'wasm-unsafe-eval'") || policy.contains("unsafe-inline") || !policy.contains("'sha256-") {
@@ -135,7 +138,10 @@ setTimeout(report, 3000);
 async fn happy_path(stack: &Suite, engines: Engines) -> ScenarioResult {
     let (alice, bob) = two_people(stack, engines).await?;
     let result = async {
+        check_screen(&alice, "pre-join", "Join the date").await?;
+        check_screen(&bob, "pre-join", "Join the date").await?;
         both_in_call(&alice, &bob).await?;
+        check_screen(&alice, "in-call", "You're in the call").await?;
         for me in [&alice, &bob] {
             let frames = me.run_async(COUNT_PARTNER_FRAMES, "count the partner's frames").await?;
             println!("  {} ({}): {frames}", me.name, me.engine.name());
@@ -146,7 +152,7 @@ async fn happy_path(stack: &Suite, engines: Engines) -> ScenarioResult {
             me.wait_until(PARTNER_AUDIO_RECEIVED, "the partner's audio received", SOON).await?;
         }
         bob.click("button.camera-toggle:not([disabled])", SOON).await?;
-        alice.wait_for_text("Your date turned their camera off.", SOON).await?;
+        check_screen(&alice, "partner's camera off", "Your date turned their camera off.").await?;
         bob.click("button.camera-toggle:not([disabled])", SOON).await?;
         alice.wait_until(PARTNER_VIDEO_PLAYING_UNCOVERED, "bob's camera back on", SOON).await?;
         let metrics = alice.metrics().await?;
@@ -169,7 +175,7 @@ async fn leaving(stack: &Suite) -> ScenarioResult {
     let result = async {
         both_in_call(&alice, &bob).await?;
         bob.click("button.leave", SOON).await?;
-        alice.wait_for_text("Your date left the call", SOON).await?;
+        check_screen(&alice, "partner left", "Your date left the call").await?;
         bob.wait_until(
             "[...(document.querySelector('video.own-video').srcObject?.getTracks() ?? [])].every((t) => t.readyState === 'ended')",
             "bob's camera and microphone stopped",
@@ -186,8 +192,8 @@ async fn ending(stack: &Suite) -> ScenarioResult {
     let result = async {
         both_in_call(&alice, &bob).await?;
         alice.click("button.danger", SOON).await?;
-        alice.wait_for_text("You ended the date.", SOON).await?;
-        bob.wait_for_text("Your date ended the date.", SOON).await
+        check_screen(&alice, "ended", "You ended the date.").await?;
+        check_screen(&bob, "ended by the partner", "Your date ended the date.").await
     }
     .await;
     finish("ending", vec![alice, bob], result).await
@@ -218,7 +224,7 @@ async fn token_refused(stack: &Suite) -> ScenarioResult {
         let before = token_requests(&alice).await?;
         // Bob, in Firefox: the token faults end named there too (alice's retry above runs in Chromium).
         bob.join().await?;
-        bob.wait_for_text("Sign in again", CALL).await?;
+        check_screen(&bob, "token refused", "Sign in again").await?;
         let fetched = token_requests(&alice).await? - before;
         devserver_call(&alice, "DELETE", "/__faults", Value::Null).await?;
         if fetched == 2 { Ok(()) } else { Err(format!("expected exactly two token fetches, saw {fetched}")) }
@@ -255,7 +261,7 @@ async fn camera_denied(stack: &Suite, engine: Engine) -> ScenarioResult {
         alice.sign_in(&stack.devserver, ALICE).await?;
         reset(stack, &alice).await?;
         alice.open_date(&stack.devserver).await?;
-        alice.wait_for_text("not allowed to use the camera or microphone", SOON).await?;
+        check_screen(&alice, "camera denied", "not allowed to use the camera or microphone").await?;
         if alice.text().await.contains("You're in the call") {
             return Err("a denied camera must not lead into a call".into());
         }
