@@ -11,6 +11,8 @@ use std::time::Duration;
 use common::devserver::{self, ALICE, ANON_KEY, DEVSERVER, LIVEKIT};
 use common::leak_probe::{active_intervals, install_leak_probe};
 use common::page::{config, mount_page, mount_page_with, sign_in_as, DATE_ID};
+use common::patch::Patched;
+use common::wait_until;
 use leptos::prelude::*;
 use video_date::components::diagnostics::Diagnostics;
 use serde_json::{json, Value as Json};
@@ -18,17 +20,17 @@ use video_date::livekit::{connect, Connected, ConnectionQuality, Room, RoomOptio
 use video_date::metrics::{self, Metrics};
 use video_date::realtime::{BackoffPolicy, RealtimeOptions, RealtimeStatus, ResilientChannel};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-// Records every beacon (and still sends it, so the devserver logs it too).
+// A `sendBeacon` that records every beacon (and still sends it, so the devserver logs it too).
 #[wasm_bindgen(inline_js = "
-export function record_beacons() {
-  if (globalThis.__beacons) return;
+export function beacon_recorder() {
   globalThis.__beacons = [];
   const send = navigator.sendBeacon.bind(navigator);
-  navigator.sendBeacon = (url, body) => { globalThis.__beacons.push([url, String(body)]); return send(url, body); };
+  return (url, body) => { globalThis.__beacons.push([url, String(body)]); return send(url, body); };
 }
 export function beacon_count() { return globalThis.__beacons.length; }
 export function beacon_url(i) { return globalThis.__beacons[i][0]; }
@@ -50,7 +52,7 @@ export function set_query(query) {
 export function query() { return location.search; }
 ")]
 extern "C" {
-    fn record_beacons();
+    fn beacon_recorder() -> JsValue;
     fn beacon_count() -> u32;
     fn beacon_url(index: u32) -> String;
     fn beacon_body(index: u32) -> String;
@@ -64,16 +66,19 @@ extern "C" {
 const SHORT: Duration = Duration::from_secs(5);
 const CALL: Duration = Duration::from_secs(20);
 
+/// The text of the diagnostics panel's `name` row inside `host`.
+fn figure(host: &web_sys::Element, name: &str) -> String {
+    let cell = host.query_selector(&format!("td[data-figure={name}]")).unwrap();
+    cell.and_then(|cell| cell.text_content()).unwrap_or_default()
+}
+
 fn auth_failures(m: &Metrics) -> u32 {
     m.connect_failures.count("auth")
 }
 
-async fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let started = js_sys::Date::now();
-    while !done() {
-        assert!(js_sys::Date::now() - started < timeout.as_millis() as f64, "{what} did not happen within {timeout:?}");
-        gloo_timers::future::sleep(Duration::from_millis(10)).await;
-    }
+/// Records the page's beacons until the guard is dropped.
+fn record_beacons() -> Patched {
+    Patched::replace(&js_sys::eval("navigator").unwrap().unchecked_into(), "sendBeacon", &beacon_recorder())
 }
 
 #[wasm_bindgen_test]
@@ -169,27 +174,35 @@ async fn the_panel_shows_the_counters_live_and_its_timer_goes_with_it() {
     let handle = owner
         .with(|| mount_to(host.clone(), move || view! { <Diagnostics phase realtime local_quality partner_quality/> }));
     assert_eq!(active_intervals(), intervals_before + 1, "one refresh timer");
-    let panel = common::wait_for(&host, "section.diagnostics[aria-label=Diagnostics] pre", SHORT).await;
-    let text = move || panel.text_content().unwrap_or_default();
+    common::wait_for(&host, "aside.diagnostics[aria-label=Diagnostics] table", SHORT).await;
     let attempts = metrics::snapshot().connect_attempts;
-    assert!(text().contains(&format!("\"connect_attempts\": {attempts}")), "{}", text());
-    for shown in [
-        "\"phase\": \"connecting\"",
-        "\"realtime\": \"subscribed\"",
-        "\"local_quality\": \"excellent\"",
-        "\"partner_quality\": \"unknown\"",
-    ] {
-        assert!(text().contains(shown), "{shown} in {}", text());
+    assert_eq!(figure(&host, "connect_attempts"), attempts.to_string());
+    for (name, shown) in
+        [("phase", "connecting"), ("realtime", "subscribed"), ("local_quality", "excellent"), ("partner_quality", "unknown")]
+    {
+        assert_eq!(figure(&host, name), shown, "{name}");
     }
 
     // A connect elsewhere shows up within the one-second refresh; a signal change at once.
     let room = Room::new(RoomOptions::default());
     connect(&room, &source, LIVEKIT).await.expect("connects");
-    let expected = format!("\"connect_attempts\": {}", attempts + 1);
-    wait_until("the new count in the panel", Duration::from_millis(2500), || text().contains(&expected)).await;
+    let expected = (attempts + 1).to_string();
+    wait_until("the new count in the panel", Duration::from_millis(2500), || figure(&host, "connect_attempts") == expected)
+        .await;
     phase.set("connected".into());
-    wait_until("the new phase in the panel", SHORT, || text().contains("\"phase\": \"connected\"")).await;
+    wait_until("the new phase in the panel", SHORT, || figure(&host, "phase") == "connected").await;
     room.disconnect().await;
+
+    // The copy button puts the same figures on the clipboard as JSON.
+    let clipboard = js_sys::eval("navigator.clipboard").unwrap().unchecked_into();
+    let record = js_sys::Function::new_with_args("text", "globalThis.__copied = text; return Promise.resolve();");
+    let recording = Patched::replace(&clipboard, "writeText", &record);
+    host.query_selector(".diagnostics button").unwrap().unwrap().unchecked_into::<web_sys::HtmlElement>().click();
+    wait_until("the copy to be confirmed", SHORT, || host.text_content().unwrap_or_default().contains("Copied.")).await;
+    drop(recording);
+    let copied: Json = serde_json::from_str(&js_sys::eval("globalThis.__copied").unwrap().as_string().unwrap()).unwrap();
+    assert_eq!((copied["phase"].as_str(), copied["local_quality"].as_str()), (Some("connected"), Some("excellent")));
+    assert_eq!(copied["metrics"]["connect_attempts"], json!(attempts + 1), "{copied}");
 
     let intervals_mounted = active_intervals();
     owner.cleanup();
@@ -205,9 +218,12 @@ async fn ctrl_shift_d_toggles_the_panel_on_the_page_and_debug_1_opens_it() {
     let page = mount_page(DATE_ID);
     page.wait_for_text("Ready to meet?", CALL).await;
     assert!(page.host.query_selector(".diagnostics").unwrap().is_none(), "closed by default");
+    let preview_top = || js_sys::eval("document.querySelector('.pre-join').getBoundingClientRect().top").unwrap().as_f64();
+    let top_before = preview_top();
     press_ctrl_shift_d();
-    common::wait_for(&page.host, ".diagnostics pre", SHORT).await;
-    page.wait_for_text("\"realtime\": \"subscribed\"", SHORT).await;
+    common::wait_for(&page.host, ".diagnostics table", SHORT).await;
+    wait_until("realtime subscribed in the panel", SHORT, || figure(&page.host, "realtime") == "subscribed").await;
+    assert_eq!(preview_top(), top_before, "the panel lies over the page and does not move it");
     press_ctrl_shift_d();
     wait_until("the panel to close", SHORT, || page.host.query_selector(".diagnostics").unwrap().is_none()).await;
     page.unmount();
@@ -216,13 +232,13 @@ async fn ctrl_shift_d_toggles_the_panel_on_the_page_and_debug_1_opens_it() {
     set_query("?debug=1");
     let page = mount_page(DATE_ID);
     set_query(&original);
-    common::wait_for(&page.host, ".diagnostics pre", SHORT).await;
+    common::wait_for(&page.host, ".diagnostics table", SHORT).await;
     page.unmount();
 }
 
 #[wasm_bindgen_test]
 async fn a_summary_is_beaconed_when_the_page_is_hidden_or_left_and_never_after_unmount() {
-    record_beacons();
+    let _recording = record_beacons();
     devserver::clear_faults().await;
     let session = sign_in_as(ALICE).await;
     let endpoint = format!("{DEVSERVER}/api/metrics");

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use common::devserver::{self, ALICE, CAROL};
 use common::page::{mount_page, sign_in_as, sign_out, DATE_ID};
+use common::patch::Patched;
 use serde_json::json;
 use video_date::livekit::{connect, MediaRequest, Room, RoomOptions};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -41,15 +43,13 @@ async fn an_unknown_date_and_someone_elses_date_say_so() {
 #[wasm_bindgen_test]
 async fn a_denied_camera_gets_its_own_screen_and_a_retry() {
     sign_in_as(ALICE).await;
-    js_sys::eval(
-        "window.__realGetUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-         navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));",
-    )
-    .unwrap();
+    let devices = js_sys::eval("navigator.mediaDevices").unwrap().unchecked_into();
+    let deny = js_sys::Function::new_no_args("return Promise.reject(new DOMException('denied', 'NotAllowedError'))");
+    let denied = Patched::replace(&devices, "getUserMedia", &deny);
     let page = mount_page(DATE_ID);
     page.wait_for_text("not allowed to use the camera or microphone", SHORT).await;
     assert!(page.host.query_selector("[role=alert] button").unwrap().is_some(), "a Try again button");
-    js_sys::eval("navigator.mediaDevices.getUserMedia = window.__realGetUserMedia;").unwrap();
+    drop(denied);
     page.click("[role=alert] button", SHORT).await;
     page.wait_for_text("Your camera is on", SHORT).await;
     page.unmount();
@@ -70,10 +70,7 @@ async fn joining_connects_and_waits_for_the_partner_who_then_comes_and_goes() {
     bob_room.publish_media(&MediaRequest { camera: true, ..Default::default() }).await.expect("bob's fake camera");
     let partner_video = "video.partner-video";
     common::wait_for(&page.host, partner_video, SHORT).await;
-    let deadline = js_sys::Date::now() + CALL.as_millis() as f64;
-    while !page.text().contains("You're in the call") && js_sys::Date::now() < deadline {
-        gloo_timers::future::sleep(Duration::from_millis(50)).await;
-    }
+    page.wait_for_text("You're in the call", CALL).await;
     assert!(
         page.host.query_selector("[data-phase]").unwrap().is_none(),
         "no overlay once bob is there: {}",
@@ -146,7 +143,6 @@ async fn a_realtime_give_up_is_explained_with_a_retry_button() {
     status.set(RealtimeStatus::GaveUp { attempts: 8 });
     let button = common::wait_for(&host, "[data-realtime=gave-up] button", SHORT).await;
     assert!(host.text_content().unwrap().contains("stopped after 8 tries"));
-    use wasm_bindgen::JsCast;
     button.unchecked_into::<web_sys::HtmlElement>().click();
     assert_eq!(retries.get_untracked(), 1);
 }

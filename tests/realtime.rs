@@ -11,44 +11,25 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use common::devserver::{self, Session, ALICE, ANON_KEY, DEVSERVER};
-use common::log_capture;
+use common::leak_probe::{active_intervals, install_leak_probe, open_sockets, pending_timeouts};
+use common::{log_capture, wait_until};
 use common::page::DATE_ID;
 use serde_json::{json, Value as Json};
 use video_date::realtime::{
     BackoffPolicy, ChangeType, PostgresChange, RealtimeOptions, RealtimeStatus, ResilientChannel,
 };
 use video_date::token::Secret;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-// Counts this page's WebSockets that are connecting or open. The devserver's own count would also see other
-// clients of the shared test server; this sees exactly ours.
-#[wasm_bindgen(inline_js = "
-export function track_sockets() {
-  if (globalThis.__realtimeTestSockets) return;
-  const sockets = [];
-  globalThis.__realtimeTestSockets = sockets;
-  globalThis.WebSocket = class extends globalThis.WebSocket {
-    constructor(...args) { super(...args); sockets.push(this); }
-  };
-}
-export function live_sockets() {
-  return globalThis.__realtimeTestSockets.filter((s) => s.readyState <= 1).length;
-}
-")]
-extern "C" {
-    fn track_sockets();
-    fn live_sockets() -> u32;
-}
-
 const POLICY: BackoffPolicy =
     BackoffPolicy { base: Duration::from_millis(50), cap: Duration::from_millis(200), max_attempts: 3 };
 const HEARTBEAT: Duration = Duration::from_millis(300);
 const JOIN_TIMEOUT: Duration = Duration::from_millis(500);
-/// Longer than anything the channel could have scheduled: the cap, a join timeout, two heartbeats.
+/// Longer than anything the channel could have scheduled (the cap, a join timeout, two heartbeats): how long
+/// its timers and sockets may take to be gone.
 const QUIET: Duration = Duration::from_millis(1200);
 
 fn options(token: Secret) -> RealtimeOptions {
@@ -98,12 +79,20 @@ fn start(token: Secret) -> (ResilientChannel, Recorder) {
     (channel, recorder)
 }
 
-async fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let started = js_sys::Date::now();
-    while !done() {
-        assert!(js_sys::Date::now() - started < timeout.as_millis() as f64, "{what} did not happen within {timeout:?}");
-        gloo_timers::future::sleep(Duration::from_millis(5)).await;
-    }
+/// The timeouts and intervals pending now: those of the test runner and of earlier tests, not the channel's.
+fn scheduled() -> (u32, u32) {
+    (pending_timeouts(), active_intervals())
+}
+
+/// Waits until this page has no socket open and nothing scheduled beyond `before` (from [`scheduled`]): with
+/// neither, the channel can report nothing more. The leak probe counts both (the devserver's socket count would
+/// also see other clients of the shared test server; this sees exactly ours).
+async fn nothing_running(before: (u32, u32)) {
+    wait_until("no socket open and nothing scheduled", QUIET, || {
+        let (timeouts, intervals) = scheduled();
+        open_sockets() == 0 && timeouts <= before.0 && intervals <= before.1
+    })
+    .await;
 }
 
 async fn subscribed(recorder: &Recorder) {
@@ -119,7 +108,7 @@ async fn retry_scheduled(recorder: &Recorder, mark: usize) {
 
 /// A fresh session for alice, with no fault left over from an earlier test.
 async fn alice() -> Session {
-    track_sockets();
+    install_leak_probe();
     devserver::clear_faults().await;
     devserver::sign_in(ALICE).await
 }
@@ -190,7 +179,7 @@ async fn recovers_from(faults: &[(Json, usize)], clear_after_retry: bool) -> u32
     subscribed(&recorder).await;
     assert_eq!(check_retries(&recorder, mark), 1);
     assert!(matches!(recorder.statuses_since(mark)[0].1, RealtimeStatus::Retrying { attempt: 1, .. }));
-    assert_eq!(live_sockets(), 1, "the old sockets are closed, one is open");
+    assert_eq!(open_sockets(), 1, "the old sockets are closed, one is open");
     drop(channel);
     attempts
 }
@@ -204,7 +193,7 @@ async fn subscribes_and_receives_a_row_change() {
     subscribed(&recorder).await;
     assert_eq!(channel.status(), RealtimeStatus::Subscribed);
     row_change_arrives(&recorder).await;
-    assert_eq!(live_sockets(), 1);
+    assert_eq!(open_sockets(), 1);
     drop(channel);
     let text = logs.text();
     assert!(text.contains("realtime subscribing") && text.contains("realtime subscribed"), "{text}");
@@ -289,6 +278,7 @@ async fn a_rejected_access_token_closes_the_channel_and_a_fresh_one_resubscribes
 async fn gives_up_when_realtime_is_down_for_good_and_comes_back_online() {
     let (logs, _guard) = log_capture::capture();
     let session = alice().await;
+    let before = scheduled();
     let (channel, recorder) = start(session.access_token.clone());
     subscribed(&recorder).await;
     let mark = recorder.count();
@@ -301,11 +291,10 @@ async fn gives_up_when_realtime_is_down_for_good_and_comes_back_online() {
     assert_eq!(statuses[6], RealtimeStatus::GaveUp { attempts: 3 });
     assert_eq!(channel.status(), RealtimeStatus::GaveUp { attempts: 3 });
 
-    // Given up means nothing runs: no more statuses, no socket.
+    // Given up means nothing runs: no socket, nothing scheduled, so no more statuses.
     let count = recorder.count();
-    gloo_timers::future::sleep(QUIET).await;
+    nothing_running(before).await;
     assert_eq!(recorder.count(), count, "nothing happens after giving up");
-    assert_eq!(live_sockets(), 0, "giving up closes the socket");
 
     // The browser coming back online retries at once, with a fresh set of attempts.
     devserver::clear_faults().await;
@@ -342,6 +331,7 @@ async fn retry_now_resubscribes_after_giving_up() {
 /// Drops the channel in the state `prepare` leaves it in, then checks nothing is open and nothing fires.
 async fn nothing_survives_drop(prepare: Option<(Json, &str)>) {
     let session = alice().await;
+    let before = scheduled();
     let (channel, recorder) = start(session.access_token.clone());
     subscribed(&recorder).await;
     if let Some((fault, state)) = prepare {
@@ -355,21 +345,22 @@ async fn nothing_survives_drop(prepare: Option<(Json, &str)>) {
     let count = recorder.count();
     drop(channel);
     devserver::clear_faults().await;
-    assert_eq!(live_sockets(), 0, "the socket is closed on drop");
+    assert_eq!(open_sockets(), 0, "the socket is closed on drop");
     // The server saw the close too (this counts every client of the test server, so it waits for all).
-    let started = js_sys::Date::now();
-    while devserver::realtime_sockets().await != 0 {
-        assert!(js_sys::Date::now() - started < 3000.0, "the devserver still has a realtime socket open");
-        gloo_timers::future::sleep(Duration::from_millis(20)).await;
-    }
-    gloo_timers::future::sleep(QUIET).await;
+    common::poll("the devserver to see no realtime socket", Duration::from_secs(3), || async {
+        match devserver::realtime_sockets().await {
+            0 => Ok(()),
+            open => Err(format!("it has {open} open")),
+        }
+    })
+    .await;
+    nothing_running(before).await;
     assert_eq!(recorder.count(), count, "no status after drop: {:?}", recorder.statuses_since(count));
-    assert_eq!(live_sockets(), 0, "no timer reconnected after drop");
-    // The online listener is gone too.
+    // The online listener is gone too: it would have answered at once, within the dispatch (as
+    // `gives_up_when_realtime_is_down_for_good_and_comes_back_online` shows).
     let online = web_sys::Event::new("online").unwrap();
     web_sys::window().unwrap().unchecked_into::<web_sys::EventTarget>().dispatch_event(&online).unwrap();
-    gloo_timers::future::sleep(Duration::from_millis(100)).await;
-    assert_eq!((recorder.count(), live_sockets()), (count, 0), "online after drop does nothing");
+    assert_eq!((recorder.count(), open_sockets()), (count, 0), "online after drop does nothing");
 }
 
 #[wasm_bindgen_test]

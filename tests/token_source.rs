@@ -133,14 +133,7 @@ async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropp
     source.fetch(false).await.unwrap();
     let refresher = source.keep_fresh();
     assert!(refresher.is_scheduled());
-    for _ in 0..800 {
-        if source.requests() >= 2 {
-            break;
-        }
-        gloo_timers::future::sleep(Duration::from_millis(10)).await;
-    }
-    let refreshed = source.requests();
-    assert!(refreshed >= 2, "the refresh fetched a new token ({refreshed} requests)");
+    common::wait_until("the refresh to fetch a new token", Duration::from_secs(8), || source.requests() >= 2).await;
     drop(refresher);
     gloo_timers::future::sleep(Duration::from_millis(300)).await;
     let after_drop = source.requests();

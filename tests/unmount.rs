@@ -72,15 +72,11 @@ async fn a_hundred_mounts_and_unmounts_leave_nothing_running() {
 /// The zeros [`check_nothing_left`] asserts mean something only if the probe counts a call's resources in this
 /// engine. The camera may still be opening when the call shows as connected, so this waits for it.
 async fn probe_sees_the_call() {
-    let mut open = [0; 3];
-    for _ in 0..100 {
-        open = [live_tracks(), open_sockets(), open_peer_connections()];
-        if !open.contains(&0) {
-            return;
-        }
-        gloo_timers::future::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the leak probe misses the tracks, sockets or peer connections of a call: {open:?}");
+    common::poll("the leak probe to see a call's tracks, sockets and peer connections", Duration::from_secs(10), || {
+        let open = [live_tracks(), open_sockets(), open_peer_connections()];
+        std::future::ready(if open.contains(&0) { Err(format!("it counts {open:?}")) } else { Ok(()) })
+    })
+    .await;
 }
 
 /// Waits for the asynchronous disconnects and socket closes to settle, asserts nothing is left, and prints a

@@ -6,7 +6,9 @@ pub mod devserver;
 pub mod leak_probe;
 pub mod log_capture;
 pub mod page;
+pub mod patch;
 
+use std::future::Future;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -20,16 +22,34 @@ pub fn host() -> web_sys::HtmlElement {
     host.unchecked_into()
 }
 
-/// Waits (up to `timeout`) for `selector` to match inside `host`; DOM updates in Leptos are async.
-pub async fn wait_for(host: &web_sys::Element, selector: &str, timeout: Duration) -> web_sys::Element {
-    let step = Duration::from_millis(10);
-    let mut waited = Duration::ZERO;
-    while waited < timeout {
-        if let Some(found) = host.query_selector(selector).unwrap() {
-            return found;
-        }
-        gloo_timers::future::sleep(step).await;
-        waited += step;
+/// The one wait of the browser tests: polls `probe` every 10 ms until it answers `Ok`, and returns that answer.
+/// Past `timeout` the test fails naming `what` it waited for and the probe's last `Err` (what it saw instead),
+/// so every wait asserts what it waited for. DOM updates in Leptos, and everything the servers do, are async.
+pub async fn poll<T, F>(what: &str, timeout: Duration, mut probe: impl FnMut() -> F) -> T
+where
+    F: Future<Output = Result<T, String>>,
+{
+    let started = js_sys::Date::now();
+    loop {
+        let seen = match probe().await {
+            Ok(answer) => return answer,
+            Err(seen) => seen,
+        };
+        assert!(js_sys::Date::now() - started < timeout.as_millis() as f64, "{what} not within {timeout:?}; {seen}");
+        gloo_timers::future::sleep(Duration::from_millis(10)).await;
     }
-    panic!("{selector} did not appear within {timeout:?}; page: {}", host.inner_html());
+}
+
+/// [`poll`] for a condition read synchronously.
+pub async fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    poll(what, timeout, || std::future::ready(if done() { Ok(()) } else { Err("it had not happened".into()) })).await
+}
+
+/// Waits (up to `timeout`) for `selector` to match inside `host`.
+pub async fn wait_for(host: &web_sys::Element, selector: &str, timeout: Duration) -> web_sys::Element {
+    poll(selector, timeout, || {
+        let found = host.query_selector(selector).unwrap();
+        std::future::ready(found.ok_or_else(|| format!("page: {}", host.inner_html())))
+    })
+    .await
 }

@@ -44,16 +44,11 @@ impl MountedPage {
     }
 
     pub async fn wait_for_text(&self, needle: &str, timeout: Duration) {
-        let step = Duration::from_millis(25);
-        let mut waited = Duration::ZERO;
-        while waited < timeout {
-            if self.text().contains(needle) {
-                return;
-            }
-            gloo_timers::future::sleep(step).await;
-            waited += step;
-        }
-        panic!("{needle:?} did not appear within {timeout:?}; page says: {}", self.text());
+        super::poll(&format!("{needle:?}"), timeout, || {
+            let text = self.text();
+            std::future::ready(if text.contains(needle) { Ok(()) } else { Err(format!("page says: {text}")) })
+        })
+        .await
     }
 
     pub async fn click(&self, selector: &str, timeout: Duration) {
