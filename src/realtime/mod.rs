@@ -1,6 +1,7 @@
 //! Supabase Realtime over the browser WebSocket: the date page follows its `video_dates` row with a
 //! [`ResilientChannel`], which resubscribes with exponential backoff and shows its state through
-//! [`RealtimeStatus`]. Facts behind the choices: `reference/realtime.md`; contract: DESIGN.md, "Realtime".
+//! [`RealtimeStatus`]. The server it is tested against is the devserver's stand-in (`devserver/src/realtime/`,
+//! held to realtime-js by `devserver/tests/js_clients.rs`); the failures it recovers from are `tests/realtime.rs`.
 
 mod backoff;
 mod channel;

@@ -1,6 +1,6 @@
 //! The Supabase Realtime (Phoenix) wire format as typed messages, for both text protocol versions:
 //! 1.0.0 objects `{topic,event,payload,ref,join_ref}` and 2.0.0 arrays `[join_ref,ref,topic,event,payload]`.
-//! Pure: no browser APIs, so every shape in `reference/realtime.md` is checked with plain `cargo test`.
+//! Pure: no browser APIs, so every frame shape the client sends or reads is checked with plain `cargo test`.
 //! A frame that does not fit becomes a [`ProtocolError`], never a panic; its message never quotes the frame.
 
 use serde::{Deserialize, Serialize};

@@ -177,7 +177,7 @@ pub(crate) fn create_log_dir(options: &StackOptions) -> Result<(), StepError> {
     }
 }
 
-/// The livekit-server config for loopback-only WebRTC (see reference/livekit.md §3): an explicit node IP
+/// The livekit-server config for loopback-only WebRTC: an explicit node IP
 /// disables STUN lookups, and loopback candidates must be allowed for a browser on the same host.
 pub fn livekit_config(ports: Ports) -> String {
     format!(
