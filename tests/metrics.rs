@@ -218,12 +218,17 @@ async fn ctrl_shift_d_toggles_the_panel_on_the_page_and_debug_1_opens_it() {
     let page = mount_page(DATE_ID);
     page.wait_for_text("Ready to meet?", CALL).await;
     assert!(page.host.query_selector(".diagnostics").unwrap().is_none(), "closed by default");
+    // The app's stylesheet, which places the panel; the test page has none of its own.
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../styles/app.css")));
+    document().head().unwrap().append_child(&style).unwrap();
     let preview_top = || js_sys::eval("document.querySelector('.pre-join').getBoundingClientRect().top").unwrap().as_f64();
     let top_before = preview_top();
     press_ctrl_shift_d();
     common::wait_for(&page.host, ".diagnostics table", SHORT).await;
     wait_until("realtime subscribed in the panel", SHORT, || figure(&page.host, "realtime") == "subscribed").await;
     assert_eq!(preview_top(), top_before, "the panel lies over the page and does not move it");
+    style.remove();
     press_ctrl_shift_d();
     wait_until("the panel to close", SHORT, || page.host.query_selector(".diagnostics").unwrap().is_none()).await;
     page.unmount();
