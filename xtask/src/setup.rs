@@ -21,11 +21,14 @@ pub const LIVEKIT_BUNDLE: &str = "js/livekit-client.js";
 const LIVEKIT_ENTRY: &str = "js/livekit-client.entry.js";
 const NO_WEBRTC_ADAPTER: &str = "js/no-webrtc-adapter.js";
 
+/// One set-up step: installs what it names if it is missing.
+type Step = fn() -> Result<(), StepError>;
+
 pub fn run_all() -> Result<(), StepError> {
     let started = Instant::now();
     std::fs::create_dir_all(paths::tools_bin())
         .map_err(|err| step_error("cache", format!("cannot create {}: {err}", paths::tools_bin().display())))?;
-    let steps: [(&str, fn() -> Result<(), StepError>); 15] = [
+    let steps: [(&str, Step); 15] = [
         ("wasm-target", wasm_target),
         ("release-toolchain", release_toolchain),
         ("wasm-bindgen-cli", wasm_bindgen_cli),
