@@ -108,7 +108,17 @@ struct SuiteResult {
 }
 
 /// The suites `cargo xtask test` runs, in order; `cargo xtask test <suite>..` runs only those named.
-const SUITES: [&str; 6] = ["native", "browser", "browser-chromium", "browser-firefox", "e2e", "e2e-cluster"];
+const SUITES: [&str; 9] = [
+    "clippy",
+    "clippy-native",
+    "clippy-wasm",
+    "native",
+    "browser",
+    "browser-chromium",
+    "browser-firefox",
+    "e2e",
+    "e2e-cluster",
+];
 
 fn test() -> Result<(), StepError> {
     let only: Vec<String> = std::env::args().skip(2).collect();
