@@ -39,6 +39,8 @@ pub struct Site {
     pub react_dist: Option<PathBuf>,
     /// Console log level of the app.
     pub app_log_level: String,
+    /// More LiveKit URLs the page may connect to: those the token endpoint hands out as `serverUrl`.
+    pub extra_livekit_urls: Vec<String>,
 }
 
 /// Connects to the database (installing the seed and the realtime triggers), starts the realtime feed, and
@@ -53,7 +55,11 @@ pub async fn app(settings: Settings, site: &Site) -> Result<Router, DbError> {
         "log_level": site.app_log_level,
         "metrics_endpoint": format!("{base}/api/metrics"),
     });
-    let connect_sources = [settings.livekit_url.clone(), base.clone(), format!("{base}/api/livekit-token")];
+    let connect_sources: Vec<String> =
+        [settings.livekit_url.clone(), base.clone(), format!("{base}/api/livekit-token")]
+            .into_iter()
+            .chain(site.extra_livekit_urls.iter().cloned())
+            .collect();
     let faults_enabled = settings.faults_enabled;
     let db = db::Db::open(&settings.database).await?;
     let state = AppState::new(settings, db);

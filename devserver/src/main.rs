@@ -49,6 +49,10 @@ struct Args {
     /// Console log level of the app.
     #[arg(long, default_value = "info")]
     app_log_level: String,
+    /// Another LiveKit URL the page may connect to (its Content-Security-Policy), for token answers whose
+    /// `serverUrl` points elsewhere than --livekit-url, such as one node of a cluster; repeatable.
+    #[arg(long = "connect-src")]
+    extra_livekit_urls: Vec<String>,
     /// The database, as its superuser, with `supabase/shim.sql` and the migrations applied
     /// (`cargo xtask dev` starts one), e.g. `postgresql://postgres@/video_date?host=/tmp/pg&port=5432`.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -96,7 +100,13 @@ async fn main() {
         faults_enabled: args.faults,
         database,
     };
-    let site = Site { base, dist: args.dist, react_dist: args.react_dist, app_log_level: args.app_log_level };
+    let site = Site {
+        base,
+        dist: args.dist,
+        react_dist: args.react_dist,
+        app_log_level: args.app_log_level,
+        extra_livekit_urls: args.extra_livekit_urls,
+    };
     let app = match devserver::app(settings, &site).await {
         Ok(app) => app,
         Err(err) => {

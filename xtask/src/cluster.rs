@@ -108,7 +108,9 @@ impl Cluster {
         let haproxy = start_haproxy(&options, &dir)?;
         let toxiproxy = start_toxiproxy(&options, &dir)?;
         // The app's `livekit_url`: toxiproxy, then haproxy balancing over both nodes.
-        let devserver = stack::start_devserver(&options, &signal_url("signal"), &database_url)?;
+        // Scenarios hand each person a node's own proxy as the token's `serverUrl`; the page's CSP must allow them.
+        let via_nodes = Node::BOTH.map(|node| signal_url(node.proxy()));
+        let devserver = stack::start_devserver(&options, &signal_url("signal"), &via_nodes, &database_url)?;
         let chromedriver = stack::start_webdriver(&options, Engine::Chromium)?;
         let cluster = Cluster {
             options,

@@ -102,7 +102,8 @@ impl Stack {
         create_log_dir(&options)?;
         let (postgres, database_url) = start_postgres(&options)?;
         let livekit = Some(start_livekit(&options)?);
-        let devserver = start_devserver(&options, &format!("ws://127.0.0.1:{}", options.ports.livekit), &database_url)?;
+        let livekit_url = format!("ws://127.0.0.1:{}", options.ports.livekit);
+        let devserver = start_devserver(&options, &livekit_url, &[], &database_url)?;
         let webdrivers = options.webdrivers.iter().map(|&engine| Ok((engine, start_webdriver(&options, engine)?)));
         let webdrivers = webdrivers.collect::<Result<_, StepError>>()?;
         Ok(Stack { options, livekit, devserver, webdrivers, _postgres: postgres })
@@ -219,10 +220,12 @@ pub(crate) fn start_postgres(options: &StackOptions) -> Result<(Cluster, String)
     Ok((postgres, url))
 }
 
-/// The devserver on `options.ports.devserver` and `database_url`, handing the app `livekit_url`.
+/// The devserver on `options.ports.devserver` and `database_url`, handing the app `livekit_url`; the page may
+/// also connect to `other_livekit_urls` (token answers that name another server).
 pub(crate) fn start_devserver(
     options: &StackOptions,
     livekit_url: &str,
+    other_livekit_urls: &[String],
     database_url: &str,
 ) -> Result<ChildGuard, StepError> {
     let mut command = Command::new(paths::devserver_bin());
@@ -236,6 +239,9 @@ pub(crate) fn start_devserver(
         .env("LIVEKIT_API_SECRET", LIVEKIT_API_SECRET);
     if let Some(dist) = &options.dist {
         command.arg("--dist").arg(dist);
+    }
+    for url in other_livekit_urls {
+        command.arg("--connect-src").arg(url);
     }
     if options.faults {
         command.arg("--faults");

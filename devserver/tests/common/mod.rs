@@ -87,7 +87,7 @@ pub async fn start_with(settings: Settings) -> Server {
 pub async fn start_serving(settings: Settings, dist: Option<PathBuf>, react_dist: Option<PathBuf>) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let site = Site { base: base.clone(), dist, react_dist, app_log_level: "info".to_owned() };
+    let site = Site { base: base.clone(), dist, react_dist, app_log_level: "info".to_owned(), extra_livekit_urls: Vec::new() };
     let app = devserver::app(settings, &site).await.expect("the devserver starts on its database");
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
