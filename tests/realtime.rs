@@ -320,9 +320,15 @@ async fn gives_up_when_realtime_is_down_for_good_and_comes_back_online() {
     drop(channel);
 
     let text = logs.text();
-    assert_eq!(text.matches("realtime retry scheduled").count(), 3, "{text}");
-    assert!(text.contains("attempt=1") && text.contains("attempt=3") && text.contains("delay_ms="), "{text}");
+    // Only the attempts before giving up are counted: Firefox delays a WebSocket to a host whose last connections
+    // failed (RFC 6455 section 7.2.3), so the first join after coming online may time out and be retried.
+    let (down, back_online) = text
+        .split_once("realtime retrying after giving up")
+        .unwrap_or_else(|| panic!("an online retry: {text}"));
+    assert_eq!(down.matches("realtime retry scheduled").count(), 3, "{text}");
+    assert!(down.contains("attempt=1") && down.contains("attempt=3") && down.contains("delay_ms="), "{text}");
     assert_eq!(text.matches("realtime gave up").count(), 1, "{text}");
+    assert!(back_online.contains("realtime subscribed"), "{text}");
 }
 
 #[wasm_bindgen_test]
