@@ -26,6 +26,9 @@ pub struct Config {
     /// Optional `http(s)://` URL that gets a metrics summary (`navigator.sendBeacon`) when the page is hidden;
     /// absent or blank means no reporting.
     pub metrics_endpoint: Option<String>,
+    /// Where "Back to your dates" leads after a date: an `http(s)://` URL or a path on this site
+    /// (`/matches`). Default `/`.
+    pub home_url: String,
 }
 
 // Ordered from the fewest lines to the most: a level logs everything at or before it.
@@ -79,6 +82,7 @@ struct RawConfig {
     supabase_anon_key: Option<String>,
     log_level: Option<LogLevel>,
     metrics_endpoint: Option<String>,
+    home_url: Option<String>,
 }
 
 impl From<WireError> for ConfigError {
@@ -105,7 +109,17 @@ impl Config {
                 .filter(|endpoint| !endpoint.trim().is_empty())
                 .map(|endpoint| url_field("metrics_endpoint", Some(endpoint), HTTP, HTTP_EXPECTED))
                 .transpose()?,
+            home_url: home_url(raw.home_url)?,
         })
+    }
+}
+
+/// A path on this site (but not `//host`, which browsers read as another site) or an `http(s)://` URL.
+fn home_url(value: Option<String>) -> Result<String, ConfigError> {
+    match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+        None => Ok("/".to_owned()),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(path),
+        url => url_field("home_url", url, HTTP, "/ or http:// or https://"),
     }
 }
 
@@ -165,6 +179,21 @@ mod tests {
         let mut config: Value = serde_json::from_str(GOOD).unwrap();
         config.as_object_mut().map(|members| members.remove(field));
         config.to_string()
+    }
+
+    #[test]
+    fn home_is_a_path_on_this_site_or_a_web_url_and_defaults_to_the_root() {
+        assert_eq!(Config::parse(GOOD).unwrap().home_url, "/");
+        for good in ["/matches", "https://app.example/matches"] {
+            assert_eq!(Config::parse(&with("home_url", good.into())).unwrap().home_url, good);
+        }
+        for bad in ["//evil.example", "javascript:alert(1)", "matches"] {
+            assert_eq!(
+                Config::parse(&with("home_url", bad.into())),
+                Err(ConfigError::BadUrl { field: "home_url", expected: "/ or http:// or https://" }),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
 const DATE: &str = "d47e0000-0000-4000-8000-00000000000a";
-const FUNCTIONS: [&str; 5] = [
+const FUNCTIONS: [&str; 6] = [
+    "date_page_context(uuid)",
     "join_date(uuid)",
     "request_extension(uuid)",
     "answer_extension(uuid, boolean)",
@@ -53,7 +54,10 @@ impl Db {
             client.batch_execute(&sql).await.unwrap_or_else(|err| panic!("{}: {err:?}", file.display()));
         }
         for user in [ALICE, BOB, CAROL] {
-            let sql = format!("insert into auth.users (id, email) values ('{}', '{}')", user.id, user.email);
+            let sql = format!(
+                "insert into auth.users (id, email, raw_user_meta_data) values ('{}', '{}', '{{\"name\": \"{}\"}}')",
+                user.id, user.email, user.name
+            );
             client.batch_execute(&sql).await.unwrap();
         }
         let db = Db { client };
@@ -219,6 +223,7 @@ async fn a_stranger_or_a_missing_date_gets_42501_and_changes_nothing() {
         ("answer_extension", Some(true)),
         ("end_date", None),
         ("answer_meet_again", Some(true)),
+        ("date_page_context", None),
     ] {
         assert_denied(db.call(AS_CAROL, function, extra).await);
     }
@@ -377,4 +382,21 @@ async fn two_yeses_are_a_match_and_an_answer_at_time_up_ends_the_date_first() {
     assert_eq!((ended["status"].as_str(), ended["end_reason"].as_str()), (Some("ended"), Some("time_up")));
     assert_eq!(db.ok(AS_ALICE, "answer_meet_again", Some(true)).await, "match");
     assert_eq!(db.date().await["outcome"], "match");
+}
+
+#[tokio::test]
+async fn the_page_context_is_the_database_clock_and_only_the_partner_s_name() {
+    let mut db = Db::fresh().await;
+    let for_alice = db.ok(AS_ALICE, "date_page_context", None).await;
+    assert_eq!(for_alice["partner_name"], BOB.name);
+    let for_bob = db.ok(AS_BOB, "date_page_context", None).await;
+    assert_eq!(for_bob["partner_name"], ALICE.name);
+    // The clock is the transaction's `now()`, the instant every date function compares `ends_at` with.
+    let sql = "select to_jsonb(abs(extract(epoch from now() - (public.date_page_context('DATE') ->> 'now')::timestamptz)))";
+    let skew = db.query(AS_ALICE, &sql.replace("DATE", DATE)).await.unwrap()[0].as_f64().unwrap();
+    assert_eq!(skew, 0.0);
+    // No name is null, never an empty string.
+    db.admin(&format!("update auth.users set raw_user_meta_data = '{{\"name\": \" \"}}' where id = '{}'", BOB.id)).await;
+    assert_eq!(db.ok(AS_ALICE, "date_page_context", None).await["partner_name"], Value::Null);
+    assert_eq!(db.date().await["status"], "scheduled", "reading the context changes nothing");
 }

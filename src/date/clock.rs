@@ -28,6 +28,13 @@ impl ServerClock {
     pub fn server_now(&self, device_ms: f64) -> f64 {
         device_ms + self.best.map_or(0.0, |best| best.offset_ms)
     }
+
+    /// The earliest the server's time can be now: the estimate less half the round trip it came from. A page
+    /// that calls `end_date` at zero by this clock never ends a date early as its own ending (the database
+    /// records a time-up only once its `now()` has passed `ends_at`).
+    pub fn earliest_server_now(&self, device_ms: f64) -> f64 {
+        self.server_now(device_ms) - self.best.map_or(0.0, |best| best.round_trip_ms / 2.0)
+    }
 }
 
 #[cfg(test)]
@@ -51,5 +58,6 @@ mod tests {
         // A faster one does.
         clock.observe(40_000.0, 40_010.0, 160_000.0);
         assert_eq!(clock.server_now(50_000.0), 169_995.0);
+        assert_eq!(clock.earliest_server_now(50_000.0), 169_990.0, "less half of that exchange's round trip");
     }
 }

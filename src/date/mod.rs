@@ -11,5 +11,6 @@ mod state;
 pub use clock::ServerClock;
 pub use partner::{PartnerLink, PartnerNotice, PARTNER_GRACE_MS};
 pub use state::{
-    DateFacts, DateState, EndReason, Extension, MeetAgain, Outcome, Who, EXTENSION_OFFER_MS, MAX_EXTENSIONS,
+    announcement, DateFacts, DateState, EndReason, Extension, MeetAgain, Outcome, Who, EXTENSION_OFFER_MS,
+    MAX_EXTENSIONS,
 };

@@ -139,6 +139,29 @@ impl DateState {
     }
 }
 
+/// What to say once when the state goes from `before` to `now`: the new state's sentence when it says
+/// something new, and the answer to a request for more time, which a countdown alone would not show.
+pub fn announcement(before: Option<DateState>, now: DateState) -> Option<&'static str> {
+    if let (
+        Some(DateState::Live { extension: asked @ (Extension::AskedByMe | Extension::AskedByPartner), extended_count: was, .. }),
+        DateState::Live { extension, extended_count, .. },
+    ) = (before, now)
+    {
+        let answered = extension != asked;
+        return match (asked, extended_count > was) {
+            (Extension::AskedByMe, true) => Some("Your date said yes: 5 more minutes."),
+            (_, true) => Some("5 more minutes added."),
+            (Extension::AskedByMe, false) if answered => Some("Your date would rather finish on time."),
+            (_, false) if answered => Some("The date ends on time."),
+            _ => None,
+        };
+    }
+    match before {
+        Some(before) if before.name() == now.name() || before.sentence() == now.sentence() => None,
+        _ => Some(now.sentence()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +234,31 @@ mod tests {
             assert_eq!(DateState::at(decided, false, 0.0).name(), name);
             assert_eq!(DateState::at(decided, true, 0.0).name(), name);
         }
+    }
+
+    #[test]
+    fn announcements_say_each_change_once_and_the_answer_to_a_request() {
+        let live = |extension, extended_count| DateState::Live { seconds_left: 50, extension, extended_count };
+        assert_eq!(announcement(None, live(Extension::None, 0)), Some("Your date is live."));
+        // The countdown ticking is not news.
+        let later = DateState::Live { seconds_left: 49, extension: Extension::None, extended_count: 0 };
+        assert_eq!(announcement(Some(live(Extension::None, 0)), later), None);
+        assert_eq!(
+            announcement(Some(live(Extension::AskedByMe, 0)), live(Extension::None, 1)),
+            Some("Your date said yes: 5 more minutes.")
+        );
+        assert_eq!(
+            announcement(Some(live(Extension::AskedByMe, 0)), live(Extension::Offer, 0)),
+            Some("Your date would rather finish on time.")
+        );
+        assert_eq!(announcement(Some(live(Extension::AskedByPartner, 1)), live(Extension::None, 2)), Some("5 more minutes added."));
+        assert_eq!(announcement(Some(live(Extension::AskedByPartner, 1)), live(Extension::Offer, 1)), Some("The date ends on time."));
+        assert_eq!(announcement(Some(live(Extension::AskedByMe, 0)), live(Extension::AskedByMe, 0)), None);
+        // Time's up, then recorded as ended by time-up: the same sentence, said once.
+        let ended = DateState::Ended { reason: EndReason::TimeUp, meet_again: MeetAgain::Ask };
+        assert_eq!(announcement(Some(live(Extension::None, 0)), DateState::TimeUp), Some("Time's up. Would you like to meet again?"));
+        assert_eq!(announcement(Some(DateState::TimeUp), ended), None);
+        let waiting = DateState::Ended { reason: EndReason::TimeUp, meet_again: MeetAgain::Waiting };
+        assert_eq!(announcement(Some(ended), waiting), Some("Thanks! Waiting for their answer…"));
     }
 }

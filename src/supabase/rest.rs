@@ -3,8 +3,11 @@
 
 use thiserror::Error;
 
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
 use super::session::Session;
-use super::video_date::VideoDate;
+use super::video_date::{Timestamp, VideoDate};
 use gloo_net::http::{Method, RequestBuilder};
 
 use crate::config::Config;
@@ -25,26 +28,109 @@ pub enum DateError {
     Network(String),
     #[error("The date's details came back in a shape this page does not understand. Tell whoever runs this site.")]
     Malformed,
-    #[error("The date has moved on, so that could not be done. Reload the page to see where it stands.")]
-    Refused,
+    /// A transition the database refused, with its sentence for the person.
+    #[error("{0}")]
+    Refused(Refusal),
 }
 
-/// The date's functions the page calls; each returns the row as it now is.
+/// Why the database refused a transition: the migration's `hint` key, in the page's own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("This date has already ended.")]
+    DateEnded,
+    #[error("The date starts once you are both in; you can ask for more time then.")]
+    DateNotLive,
+    #[error("Your date already asked for more time: answer their request instead.")]
+    ExtensionPending,
+    #[error("This date has had all the extra time it can have.")]
+    ExtensionLimit,
+    #[error("There is no request for more time to answer any more.")]
+    NoExtensionRequest,
+    #[error("The date isn't over yet: you can answer once it has ended.")]
+    DateNotEnded,
+    #[error("You have already answered.")]
+    AlreadyAnswered,
+    /// A key this page does not know (a newer migration): the generic sentence.
+    #[error("The date has moved on, so that could not be done. Reload the page to see where it stands.")]
+    Other,
+}
+
+impl Refusal {
+    /// The migration's hint keys (`private.refuse`); `own_extension_request` and `answer_required` are things
+    /// the page never sends, so they read as [`Refusal::Other`].
+    pub fn from_hint(hint: &str) -> Refusal {
+        match hint {
+            "date_ended" => Refusal::DateEnded,
+            "date_not_live" => Refusal::DateNotLive,
+            "extension_pending" => Refusal::ExtensionPending,
+            "extension_limit" => Refusal::ExtensionLimit,
+            "no_extension_request" => Refusal::NoExtensionRequest,
+            "date_not_ended" => Refusal::DateNotEnded,
+            "already_answered" => Refusal::AlreadyAnswered,
+            _ => Refusal::Other,
+        }
+    }
+}
+
+/// The date's functions that change it; each returns the row as it now is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateCall {
     /// Records that you joined; with both in, the date goes live.
     Join,
-    /// Ends the date (or returns it as it is, if it has ended).
+    /// Asks your date for five more minutes.
+    RequestExtension,
+    /// Answers your date's request for more time.
+    AnswerExtension(Answer),
+    /// Ends the date (or returns it as it is, if it has ended). Past `ends_at` it records the time-up instead.
     End,
+}
+
+/// A yes or no to a question the other person (or the date) asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+}
+
+impl Answer {
+    fn as_bool(self) -> bool {
+        self == Answer::Yes
+    }
 }
 
 impl DateCall {
     fn function(self) -> &'static str {
         match self {
             DateCall::Join => "join_date",
+            DateCall::RequestExtension => "request_extension",
+            DateCall::AnswerExtension(_) => "answer_extension",
             DateCall::End => "end_date",
         }
     }
+
+    fn body(self, date_id: &str) -> serde_json::Value {
+        match self {
+            DateCall::AnswerExtension(answer) => serde_json::json!({ "date_id": date_id, "accept": answer.as_bool() }),
+            _ => serde_json::json!({ "date_id": date_id }),
+        }
+    }
+}
+
+/// `answer_meet_again`'s result: the outcome only once both have answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetAgainResult {
+    Waiting,
+    Match,
+    NoMatch,
+}
+
+/// What the page needs besides the row (`date_page_context` in the migrations).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PageContext {
+    /// The database's `now()`, for [`crate::date::ServerClock`].
+    pub now: Timestamp,
+    pub partner_name: Option<String>,
 }
 
 fn row_url(config: &Config, date_id: &str) -> String {
@@ -67,16 +153,44 @@ pub async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Re
     }
 }
 
-/// Calls one of the date's functions (`POST /rest/v1/rpc/<name>`); a transition the database refuses (400)
-/// is [`DateError::Refused`].
+/// Calls one of the date's functions (`POST /rest/v1/rpc/<name>`).
 pub async fn call(config: &Config, session: &Session, call: DateCall, date_id: &str) -> Result<VideoDate, DateError> {
-    let url = format!("{}/rest/v1/rpc/{}", config.supabase_url, call.function());
-    let body = serde_json::json!({ "date_id": date_id });
-    let answer = match send(config, session, Method::POST, &url, Some(&body)).await {
-        Err(DateError::Status(400)) => return Err(DateError::Refused),
-        answer => answer?,
-    };
+    rpc(config, session, call.function(), &call.body(date_id)).await
+}
+
+/// Answers "would you like to meet again?".
+pub async fn answer_meet_again(
+    config: &Config,
+    session: &Session,
+    date_id: &str,
+    answer: Answer,
+) -> Result<MeetAgainResult, DateError> {
+    let body = serde_json::json!({ "date_id": date_id, "yes": answer.as_bool() });
+    rpc(config, session, "answer_meet_again", &body).await
+}
+
+/// The database's clock and the partner's name; the caller times the exchange for the clock's offset.
+pub async fn page_context(config: &Config, session: &Session, date_id: &str) -> Result<PageContext, DateError> {
+    rpc(config, session, "date_page_context", &serde_json::json!({ "date_id": date_id })).await
+}
+
+/// `POST /rest/v1/rpc/<function>`; a transition the database refuses (400 with the migration's hint) is
+/// [`DateError::Refused`].
+async fn rpc<T: DeserializeOwned>(
+    config: &Config,
+    session: &Session,
+    function: &str,
+    body: &serde_json::Value,
+) -> Result<T, DateError> {
+    let url = format!("{}/rest/v1/rpc/{function}", config.supabase_url);
+    let answer = send(config, session, Method::POST, &url, Some(body)).await?;
     wire::parse(&answer).map_err(|_| DateError::Malformed)
+}
+
+/// PostgREST's error body; only the hint is read, the message is the database's wording.
+#[derive(Deserialize)]
+struct ErrorBody {
+    hint: Option<String>,
 }
 
 async fn send(
@@ -102,6 +216,15 @@ async fn send(
     let response = request.send().await.map_err(failed)?;
     match response.status() {
         200..=299 => response.text().await.map_err(failed),
+        400 => {
+            let body = response.text().await.unwrap_or_default();
+            let hint = wire::parse::<ErrorBody>(&body).ok().and_then(|body| body.hint);
+            Err(match hint {
+                Some(hint) => DateError::Refused(Refusal::from_hint(&hint)),
+                // `id` is a uuid column: for a link whose id is not a uuid, PostgREST answers 400 (22P02).
+                None => DateError::Status(400),
+            })
+        }
         401 => Err(DateError::Unauthorized),
         403 => Err(DateError::NotYours),
         status => Err(DateError::Status(status)),
@@ -112,4 +235,35 @@ async fn send(
 fn first_row(body: String) -> Result<VideoDate, DateError> {
     let rows: Vec<VideoDate> = wire::parse(&body).map_err(|_| DateError::Malformed)?;
     rows.into_iter().next().ok_or(DateError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hint_the_page_can_meet_has_its_own_sentence() {
+        let keys = [
+            "date_ended",
+            "date_not_live",
+            "extension_pending",
+            "extension_limit",
+            "no_extension_request",
+            "date_not_ended",
+            "already_answered",
+        ];
+        let refusals: Vec<Refusal> = keys.iter().map(|key| Refusal::from_hint(key)).collect();
+        for (key, refusal) in keys.iter().zip(&refusals) {
+            assert_ne!(*refusal, Refusal::Other, "{key}");
+            assert!(refusal.to_string().ends_with('.'), "{key}: a sentence");
+        }
+        assert_eq!(Refusal::from_hint("a_key_from_a_newer_migration"), Refusal::Other);
+    }
+
+    #[test]
+    fn answers_go_out_as_the_functions_booleans() {
+        let body = DateCall::AnswerExtension(Answer::No).body("d1");
+        assert_eq!(body, serde_json::json!({"date_id": "d1", "accept": false}));
+        assert_eq!(DateCall::End.body("d1"), serde_json::json!({"date_id": "d1"}));
+    }
 }

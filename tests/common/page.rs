@@ -18,6 +18,7 @@ pub fn config() -> Config {
         supabase_anon_key: ANON_KEY.to_owned(),
         log_level: LogLevel::Info,
         metrics_endpoint: None,
+        home_url: "/".to_owned(),
     }
 }
 

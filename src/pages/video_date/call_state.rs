@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::date::PartnerLink;
 use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent, TrackKind};
 use crate::metrics::{self, Metric};
 
@@ -41,21 +42,13 @@ impl CallPhase {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Partner {
-    NotJoined,
-    Present,
-    /// Gone without saying why: our own connection started over (on a video server failing, for instance), or
-    /// theirs dropped. They may be back in a moment, so the page does not say they left.
-    Dropped,
-    Left,
-}
-
 /// Every signal the call view reads. `Copy`, so event handlers and views share it freely.
 #[derive(Clone, Copy)]
 pub struct CallSignals {
     pub phase: RwSignal<CallPhase>,
-    pub partner: RwSignal<Partner>,
+    /// The partner in the call: a drop (their connection, or ours starting over) has a grace window before the
+    /// page says they left; only a clean leave is final at once.
+    pub partner: RwSignal<PartnerLink>,
     pub local_quality: RwSignal<ConnectionQuality>,
     pub partner_quality: RwSignal<ConnectionQuality>,
     pub audio_blocked: RwSignal<bool>,
@@ -72,7 +65,7 @@ impl CallSignals {
     pub fn new() -> Self {
         CallSignals {
             phase: RwSignal::new(CallPhase::FetchingToken),
-            partner: RwSignal::new(Partner::NotJoined),
+            partner: RwSignal::new(PartnerLink::NotJoined),
             local_quality: RwSignal::new(ConnectionQuality::Unknown),
             partner_quality: RwSignal::new(ConnectionQuality::Unknown),
             audio_blocked: RwSignal::new(false),
@@ -107,10 +100,12 @@ impl CallSignals {
                 self.phase.try_set(CallPhase::Disconnected(*reason));
             }
             RoomEvent::ParticipantConnected { identity } if identity == partner_id => {
-                self.partner.try_set(Partner::Present);
+                self.partner.try_update(|link| *link = link.present());
             }
             RoomEvent::ParticipantDisconnected { identity, reason } if identity == partner_id => {
-                self.partner.try_set(if reason.is_some() { Partner::Left } else { Partner::Dropped });
+                let left = *reason == Some(DisconnectReason::ClientInitiated);
+                let now = js_sys::Date::now();
+                self.partner.try_update(|link| *link = if left { link.left() } else { link.dropped(now) });
             }
             RoomEvent::ConnectionQualityChanged { quality, is_local: true, .. } => {
                 self.local_quality.try_set(*quality);

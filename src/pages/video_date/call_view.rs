@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::call_state::{CallPhase, CallSignals, Partner};
+use super::call_state::{CallPhase, CallSignals};
+use super::date_view::EndDateButton;
+use crate::date::{PartnerLink, PartnerNotice};
 use crate::metrics::{self, Metric};
 
 /// The elements the page attaches tracks to.
@@ -19,7 +21,8 @@ impl CallElements {
     }
 }
 
-pub const PARTNER_DROPPED: &str = "Your date's connection dropped. Waiting for them to come back…";
+/// Said once, when the partner's connection drops; the overlay counts the grace window down.
+pub const PARTNER_DROPPED: &str = "Your date's connection dropped. Waiting up to 30 seconds for them to come back…";
 
 /// What the controls do; the page owns the room.
 #[derive(Clone, Copy)]
@@ -32,12 +35,22 @@ pub struct CallActions {
     pub rejoin: Callback<()>,
 }
 
+/// The call: the partner's video large with what is going on over it, your own small, the date's countdown, both
+/// connection qualities and the controls.
 #[component]
 pub fn CallView(
+    /// What the room's events wrote.
     signals: CallSignals,
+    /// Where the page attaches the tracks.
     elements: CallElements,
+    /// What the controls do.
     actions: CallActions,
-    #[prop(into)] timer: Signal<Option<String>>,
+    /// The countdown (`mm:ss`) while the date is live.
+    #[prop(into)]
+    timer: Signal<Option<String>>,
+    /// The device's `Date.now()`, ticking: the partner's grace window counts down on it.
+    #[prop(into)]
+    now_ms: Signal<f64>,
 ) -> impl IntoView {
     let CallSignals {
         phase,
@@ -59,14 +72,18 @@ pub fn CallView(
                 <audio node_ref=elements.partner_audio autoplay=true></audio>
                 <video node_ref=elements.own_video class="own-video" autoplay=true muted=true playsinline=true aria-label="Your video"></video>
                 {move || {
-                    let message = match (phase.get(), partner.get()) {
-                        (CallPhase::Connected, Partner::NotJoined) => Some("Your date hasn't joined yet. Hang tight.".to_owned()),
-                        (CallPhase::Connected, Partner::Left) => Some("Your date left the call.".to_owned()),
-                        (CallPhase::Connected, Partner::Dropped) => Some(PARTNER_DROPPED.to_owned()),
-                        (CallPhase::Connected, Partner::Present) if signals.partner_camera_off.get() => {
+                    let message = match (phase.get(), partner.get().notice(now_ms.get())) {
+                        (CallPhase::Connected, PartnerNotice::Dropped { seconds_left }) => Some(format!(
+                            "Your date's connection dropped — waiting up to {seconds_left} s for them to come back…"
+                        )),
+                        (CallPhase::Connected, PartnerNotice::Left) => Some("Your date left the call.".to_owned()),
+                        (CallPhase::Connected, PartnerNotice::None) if partner.get() == PartnerLink::NotJoined => {
+                            Some("Your date hasn't joined yet. Hang tight.".to_owned())
+                        }
+                        (CallPhase::Connected, PartnerNotice::None) if signals.partner_camera_off.get() => {
                             Some("Your date turned their camera off.".to_owned())
                         }
-                        (CallPhase::Connected, Partner::Present) => None,
+                        (CallPhase::Connected, PartnerNotice::None) => None,
                         (other, _) => Some(other.sentence()),
                     };
                     message.map(|m| view! { <p class="overlay" data-phase=phase.get().name()>{m}</p> })
@@ -75,7 +92,10 @@ pub fn CallView(
             </div>
             <p class="qualities">
                 "Your connection: " <span class="quality-own">{move || local_quality.get().label()}</span>
-                " · Your date's: " <span class="quality-partner">{move || partner_quality.get().label()}</span>
+                // Only someone who joined has a connection to speak of.
+                {move || partner.get().has_joined().then(|| view! {
+                    " · Your date's: " <span class="quality-partner">{move || partner_quality.get().label()}</span>
+                })}
             </p>
             {move || device_problem.get().map(|p| view! { <p class="device-error" role="alert">{p}</p> })}
             {move || audio_blocked.get().then(|| view! {
@@ -97,7 +117,7 @@ pub fn CallView(
                 } else {
                     view! { <button type="button" on:click=move |_| actions.rejoin.run(())>"Rejoin"</button> }.into_any()
                 }}
-                <button type="button" class="danger" on:click=move |_| actions.end_date.run(())>"End date"</button>
+                <EndDateButton on_end=actions.end_date/>
             </div>
         </section>
     }

@@ -4,6 +4,7 @@
 
 mod call_state;
 mod call_view;
+mod date_view;
 
 use std::rc::Rc;
 
@@ -11,20 +12,22 @@ use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 use tracing::Instrument;
 
-use self::call_state::{CallPhase, CallSignals, Partner};
+use self::call_state::{CallPhase, CallSignals};
 use self::call_view::{CallActions, CallElements, CallView, PARTNER_DROPPED};
+use self::date_view::{DateOver, ExtensionPrompt};
 use crate::components::diagnostics::{self, Diagnostics};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
 use crate::components::pre_join::{JoinChoice, PreJoin};
 use crate::components::realtime_notice::RealtimeNotice;
 use crate::config::Config;
+use crate::date::{self, DateState, PartnerLink, ServerClock};
 use crate::livekit::{
     connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind,
 };
 use crate::metrics::{self, BeaconReport, Metric};
-use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
-use crate::supabase::rest::{self, DateCall, DateError};
+use crate::realtime::{EventListener, RealtimeOptions, RealtimeStatus, ResilientChannel};
+use crate::supabase::rest::{self, Answer, DateCall, DateError, MeetAgainResult, Refusal};
 use crate::supabase::session::{self, Session};
 use crate::supabase::video_date::{format_countdown, DateStatus, VideoDate};
 use crate::task::{current_owner, spawn_in};
@@ -35,9 +38,10 @@ enum Screen {
     Loading,
     SignedOut(String),
     Problem(String),
-    Ended(String),
     PreJoin,
     InCall,
+    /// The date is over: why, the meet-again question, its answer.
+    Ended,
 }
 
 /// What the page keeps open while it is mounted, besides the call.
@@ -45,8 +49,9 @@ enum Screen {
 struct PageResources {
     realtime: Option<ResilientChannel>,
     session_refresh: Option<Timeout>,
-    clock: Option<Interval>,
+    ticker: Option<Interval>,
     report: Option<BeaconReport>,
+    foreground: Option<EventListener>,
 }
 
 /// A joined (or joining) call. Field order is drop order: listeners go before the room disconnects.
@@ -56,8 +61,49 @@ struct Call {
     room: Rc<Room>,
 }
 
+/// How often the countdown and the partner's grace window are re-read from the clock.
+const TICK_MS: u32 = 250;
+
 fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0).floor() as i64
+}
+
+/// The date as this page knows it. `Copy`, so every handler shares it.
+#[derive(Clone, Copy)]
+struct DateSignals {
+    /// The newest version of the row this page has seen (from the load, Realtime, a re-read or a call).
+    row: RwSignal<Option<VideoDate>>,
+    clock: RwSignal<ServerClock>,
+    /// `Date.now()`, every [`TICK_MS`].
+    device_now: RwSignal<f64>,
+    /// Whether this person answered "meet again?" (the answer itself is private to the database).
+    answered: RwSignal<bool>,
+    partner_name: RwSignal<Option<String>>,
+    /// The sentence of the last date call the database refused or that failed, until the next one succeeds.
+    problem: RwSignal<Option<String>>,
+}
+
+impl DateSignals {
+    fn new() -> Self {
+        DateSignals {
+            row: RwSignal::new(None),
+            clock: RwSignal::new(ServerClock::default()),
+            device_now: RwSignal::new(js_sys::Date::now()),
+            answered: RwSignal::new(false),
+            partner_name: RwSignal::new(None),
+            problem: RwSignal::new(None),
+        }
+    }
+
+    /// The date's state for `me`, counted on the earliest the server's clock can be, so that zero here is
+    /// past `ends_at` for the database too.
+    fn state(self, me: StoredValue<String>) -> Memo<Option<DateState>> {
+        Memo::new(move |_| {
+            let server_now = self.clock.get().earliest_server_now(self.device_now.get());
+            let answered = self.answered.get();
+            self.row.with(|row| row.as_ref().map(|row| DateState::at(row.facts(&me.read_value()), answered, server_now)))
+        })
+    }
 }
 
 #[component]
@@ -65,9 +111,10 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     let config = expect_context::<Config>();
     let screen = RwSignal::new(Screen::Loading);
     let (announcement, announce) = signal(String::from("Loading your date…"));
-    let date = RwSignal::new(None::<VideoDate>);
+    let dates = DateSignals::new();
     let session = RwSignal::new(None::<Session>);
-    let now = RwSignal::new(now_secs());
+    let me = StoredValue::new(String::new());
+    let state = dates.state(me);
     let resources = StoredValue::new_local(PageResources::default());
     let call = StoredValue::new_local(None::<Call>);
     let signals = CallSignals::new();
@@ -82,6 +129,35 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         resources.try_set_value(PageResources::default());
     });
 
+    // Every version of the row goes through here, whoever brought it: an older one than the page has is
+    // dropped, and an end ends the call.
+    let apply_row = Callback::new(move |updated: VideoDate| {
+        if dates.row.try_with_untracked(|row| row.as_ref().is_some_and(|row| updated.is_older_than(row))) != Some(false) {
+            return;
+        }
+        let ended = updated.status == DateStatus::Ended;
+        dates.row.set(Some(updated));
+        if ended && !matches!(screen.get_untracked(), Screen::Ended | Screen::Loading) {
+            call.set_value(None);
+            screen.set(Screen::Ended);
+        }
+    });
+    // The row and the server's clock, read again: after every (re)subscription, since changes made while
+    // unsubscribed are never replayed, and when the page comes back to the foreground.
+    let reread_config = config.clone();
+    let reread_date_id = date_id.clone();
+    let reread = Callback::new(move |()| {
+        let Some(signed_in) = session.get_untracked() else { return };
+        let (config, date_id) = (reread_config.clone(), reread_date_id.clone());
+        spawn_in(&owner.get_value(), async move {
+            sample_clock(&config, &signed_in, &date_id, dates).await;
+            match rest::fetch_date(&config, &signed_in, &date_id).await {
+                Ok(row) => apply_row.run(row),
+                Err(err) => tracing::warn!("the date could not be read again: {err}"),
+            }
+        });
+    });
+
     let load_config = config.clone();
     let load_date_id = date_id.clone();
     spawn_in(&owner.get_value(), async move {
@@ -94,41 +170,37 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                 return;
             }
         };
+        me.set_value(signed_in.user_id.clone());
+        // The clock and the partner's name are not needed to show the pre-join screen: read alongside.
+        let (clock_config, clock_session, clock_date_id) = (config.clone(), signed_in.clone(), load_date_id.clone());
+        spawn_in(&owner.get_value(), async move {
+            sample_clock(&clock_config, &clock_session, &clock_date_id, dates).await;
+        });
         match rest::fetch_date(&config, &signed_in, &load_date_id).await {
             Ok(row) => {
-                let ended = row.status == DateStatus::Ended;
-                let me = signed_in.user_id.clone();
-                let on_row = move |updated: VideoDate| {
-                    if updated.status == DateStatus::Ended
-                        && date.try_get_untracked().flatten().is_some_and(|d| d.status != DateStatus::Ended)
-                    {
-                        let who = if updated.ended_by.as_deref() == Some(me.as_str()) { "You" } else { "Your date" };
-                        let message = format!("{who} ended the date.");
-                        call.try_set_value(None);
-                        announce.try_set(message.clone());
-                        screen.try_set(Screen::Ended(message));
+                let on_status = move |status: RealtimeStatus| {
+                    if status == RealtimeStatus::Subscribed {
+                        reread.run(());
                     }
-                    date.try_set(Some(updated));
+                    realtime_status.try_set(status);
                 };
-                let channel = follow_date(&config, &signed_in, &row, on_row, realtime_status);
+                let channel = follow_date(&config, &signed_in, &row, move |row| apply_row.run(row), on_status);
                 resources.update_value(|r| r.realtime = Some(channel));
                 if let Some(endpoint) = config.metrics_endpoint.clone() {
                     let report = BeaconReport::start(endpoint, signed_in.user_id.clone(), row.id.clone());
                     resources.update_value(|r| r.report = Some(report));
                 }
-                date.set(Some(row));
+                let ended = row.status == DateStatus::Ended;
+                apply_row.run(row);
                 session.set(Some(signed_in.clone()));
                 schedule_session_refresh(config.clone(), signed_in, session, call, resources);
                 resources.update_value(|r| {
-                    r.clock = Some(Interval::new(1000, move || {
-                        now.try_set(now_secs());
-                    }))
+                    r.ticker = Some(Interval::new(TICK_MS, move || {
+                        dates.device_now.try_set(js_sys::Date::now());
+                    }));
+                    r.foreground = foreground_listener(reread);
                 });
-                if ended {
-                    screen.set(Screen::Ended("This date has ended.".into()));
-                } else {
-                    screen.set(Screen::PreJoin);
-                }
+                screen.set(if ended { Screen::Ended } else { Screen::PreJoin });
             }
             Err(DateError::Unauthorized) => screen.set(Screen::SignedOut(DateError::Unauthorized.to_string())),
             Err(err) => {
@@ -138,32 +210,85 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         }
     });
 
+    // Each change of the date's state is said once in the live region.
+    let said = StoredValue::new(None::<DateState>);
+    Effect::new(move |_| {
+        let Some(now) = state.get() else { return };
+        if let Some(sentence) = date::announcement(said.get_value(), now) {
+            announce.set(sentence.to_owned());
+        }
+        said.set_value(Some(now));
+    });
+
+    // The date's functions, each answered with the row as it now is.
+    let date_config = config.clone();
+    let date_call = Callback::new(move |what: DateCall| {
+        let (Some(signed_in), Some(row)) = (session.get_untracked(), dates.row.get_untracked()) else { return };
+        let config = date_config.clone();
+        spawn_in(&owner.get_value(), async move {
+            match rest::call(&config, &signed_in, what, &row.id).await {
+                Ok(updated) => {
+                    dates.problem.try_set(None);
+                    apply_row.run(updated);
+                }
+                Err(err) => {
+                    tracing::warn!(call = ?what, "a date call did not go through: {err}");
+                    dates.problem.try_set(Some(err.to_string()));
+                    announce.try_set(err.to_string());
+                }
+            }
+        });
+    });
+    // At zero each page records the time-up (`end_date` past `ends_at`); the database keeps the first.
+    let recording_time_up = StoredValue::new(false);
+    Effect::new(move |_| {
+        if state.get() == Some(DateState::TimeUp) && !recording_time_up.get_value() {
+            recording_time_up.set_value(true);
+            date_call.run(DateCall::End);
+        }
+    });
+
+    let answer_config = config.clone();
+    let answer_meet_again = Callback::new(move |answer: Answer| {
+        let (Some(signed_in), Some(row)) = (session.get_untracked(), dates.row.get_untracked()) else { return };
+        let config = answer_config.clone();
+        spawn_in(&owner.get_value(), async move {
+            match rest::answer_meet_again(&config, &signed_in, &row.id, answer).await {
+                Ok(result) => {
+                    dates.answered.try_set(true);
+                    // Both have answered: the outcome is in the row now, and Realtime may not have brought it yet.
+                    if result != MeetAgainResult::Waiting {
+                        reread.run(());
+                    }
+                }
+                Err(DateError::Refused(Refusal::AlreadyAnswered)) => {
+                    dates.answered.try_set(true);
+                }
+                Err(err) => {
+                    dates.problem.try_set(Some(err.to_string()));
+                    announce.try_set(err.to_string());
+                }
+            }
+        });
+    });
+
     // The choice of the last "Join", so a call the server shut down can be joined again without asking.
     let last_choice = StoredValue::new_local(None::<JoinChoice>);
     let rejoined_after_shutdown = StoredValue::new(false);
     let join_config = config.clone();
     let start_call = Callback::new(move |choice: JoinChoice| {
-        let (Some(signed_in), Some(row)) = (session.get_untracked(), date.get_untracked()) else { return };
+        let (Some(signed_in), Some(row)) = (session.get_untracked(), dates.row.get_untracked()) else { return };
         screen.set(Screen::InCall);
         signals.microphone_on.set(choice.microphone_on);
         signals.camera_on.set(choice.camera_on);
         last_choice.set_value(Some(choice.clone()));
-        let config = join_config.clone();
         // The date goes live when both have joined; the call itself does not wait for that.
-        let (record_config, record_session, record_id) = (config.clone(), signed_in.clone(), row.id.clone());
-        spawn_in(&owner.get_value(), async move {
-            match rest::call(&record_config, &record_session, DateCall::Join, &record_id).await {
-                Ok(updated) => {
-                    date.try_set(Some(updated));
-                }
-                Err(err) => tracing::warn!("your join was not recorded: {err}"),
-            }
-        });
+        date_call.run(DateCall::Join);
         // Everything the join logs (token, connect attempts, the auth retry) is inside this span.
         let span = tracing::info_span!("join", room = %row.room_name);
         spawn_in(
             &owner.get_value(),
-            join_call(config, signed_in, row, choice, signals, elements, call, announce).instrument(span),
+            join_call(join_config.clone(), signed_in, row, choice, signals, elements, call, announce).instrument(span),
         );
     });
     let join = Callback::new(move |choice: JoinChoice| {
@@ -176,6 +301,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     Effect::new(move |_| {
         if signals.phase.get() == CallPhase::Disconnected(crate::livekit::DisconnectReason::ServerShutdown)
             && !rejoined_after_shutdown.get_value()
+            && screen.get_untracked() == Screen::InCall
         {
             if let Some(choice) = last_choice.get_value() {
                 tracing::info!("the video server shut down; joining again");
@@ -186,11 +312,11 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
     });
     Effect::new(move |_| {
         let phase = signals.phase.get();
-        let partner = signals.partner.get();
-        let message = match (phase, partner) {
-            (CallPhase::Connected, Partner::Left) => "Your date left the call.".to_owned(),
-            (CallPhase::Connected, Partner::Dropped) => PARTNER_DROPPED.to_owned(),
-            (CallPhase::Connected, Partner::NotJoined) => "You're in. Your date hasn't joined yet.".to_owned(),
+        let message = match (phase, signals.partner.get()) {
+            (CallPhase::Connected, PartnerLink::Left) => "Your date left the call.".to_owned(),
+            (CallPhase::Connected, PartnerLink::Dropped { .. }) => PARTNER_DROPPED.to_owned(),
+            (CallPhase::Connected, PartnerLink::NotJoined) => "You're in. Your date hasn't joined yet.".to_owned(),
+            (CallPhase::Connected, PartnerLink::Present) => return,
             (phase, _) => phase.sentence(),
         };
         if screen.get_untracked() == Screen::InCall {
@@ -198,7 +324,6 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         }
     });
 
-    let end_config = config.clone();
     let actions = CallActions {
         toggle_microphone: Callback::new(move |()| {
             let on = !signals.microphone_on.get_untracked();
@@ -228,35 +353,24 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
         rejoin: Callback::new(move |()| {
             call.set_value(None);
             signals.phase.set(CallPhase::FetchingToken);
-            signals.partner.set(Partner::NotJoined);
+            signals.partner.set(PartnerLink::NotJoined);
             screen.set(Screen::PreJoin);
         }),
-        end_date: Callback::new(move |()| {
-            let (Some(signed_in), Some(row)) = (session.get_untracked(), date.get_untracked()) else { return };
-            let config = end_config.clone();
-            spawn_in(&owner.get_value(), async move {
-                match rest::call(&config, &signed_in, DateCall::End, &row.id).await {
-                    Ok(updated) => {
-                        call.set_value(None);
-                        date.set(Some(updated));
-                        announce.set("You ended the date.".into());
-                        screen.set(Screen::Ended("You ended the date.".into()));
-                    }
-                    Err(err) => announce.set(err.to_string()),
-                }
-            });
-        }),
+        end_date: Callback::new(move |()| date_call.run(DateCall::End)),
     };
 
-    let timer = Signal::derive(move || {
-        let now = now.get();
-        date.with(|d| d.as_ref().and_then(|d| d.seconds_left(now)).map(format_countdown))
+    let timer = Signal::derive(move || match state.get() {
+        Some(DateState::Live { seconds_left, .. }) => Some(format_countdown(seconds_left)),
+        _ => None,
     });
+    let meeting = move || dates.partner_name.get().map(|name| format!("You're meeting {name}"));
+    let home_url = config.home_url.clone();
     let sign_in_link = format!("/sign-in?next=/video-date/{date_id}");
     view! {
-        <section class="date-page" aria-labelledby="date-title">
+        <section class="date-page" aria-labelledby="date-title" data-date-state=move || state.get().map(|s| s.name())>
             <header>
                 <h1 id="date-title">"Your date"</h1>
+                {move || meeting().map(|line| view! { <p class="meeting">{line}</p> })}
                 <LiveRegion message=announcement/>
             </header>
             <RealtimeNotice status=realtime_status retry=Callback::new(move |()| {
@@ -270,6 +384,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                     partner_quality=signals.partner_quality
                 />
             })}
+            {move || dates.problem.get().map(|problem| view! { <p class="date-problem" role="alert">{problem}</p> })}
             {move || match screen.get() {
                 Screen::Loading => view! { <p class="status">"Loading your date…"</p> }.into_any(),
                 Screen::SignedOut(message) => view! {
@@ -279,12 +394,45 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                     </div>
                 }.into_any(),
                 Screen::Problem(message) => view! { <ErrorPanel title="We can't open this date" message/> }.into_any(),
-                Screen::Ended(message) => view! { <div class="panel ended" role="alert"><p>{message}</p></div> }.into_any(),
+                Screen::Ended => view! { <DateOver state on_answer=answer_meet_again home_url=home_url.clone()/> }.into_any(),
                 Screen::PreJoin => view! { <PreJoin on_join=join announce/> }.into_any(),
-                Screen::InCall => view! { <CallView signals elements actions timer/> }.into_any(),
+                Screen::InCall => view! {
+                    <ExtensionPrompt
+                        state
+                        on_request=Callback::new(move |()| date_call.run(DateCall::RequestExtension))
+                        on_answer=Callback::new(move |answer| date_call.run(DateCall::AnswerExtension(answer)))
+                    />
+                    <CallView signals elements actions timer now_ms=dates.device_now/>
+                }.into_any(),
             }}
         </section>
     }
+}
+
+/// One exchange with the database for its clock (and the partner's name), timed on the device's clock.
+async fn sample_clock(config: &Config, signed_in: &Session, date_id: &str, dates: DateSignals) {
+    let sent_ms = js_sys::Date::now();
+    match rest::page_context(config, signed_in, date_id).await {
+        Ok(context) => {
+            let received_ms = js_sys::Date::now();
+            dates.clock.try_update(|clock| clock.observe(sent_ms, received_ms, context.now.0));
+            if context.partner_name.is_some() {
+                dates.partner_name.try_set(context.partner_name);
+            }
+        }
+        Err(err) => tracing::warn!("the server's clock could not be read; counting on this device's: {err}"),
+    }
+}
+
+/// Re-reads the date when the page comes back to the foreground: a phone asleep in a pocket misses changes.
+fn foreground_listener(reread: Callback<()>) -> Option<EventListener> {
+    let document = web_sys::window()?.document()?;
+    let target: web_sys::EventTarget = document.clone().into();
+    Some(EventListener::new(&target, "visibilitychange", move |_| {
+        if document.visibility_state() == web_sys::VisibilityState::Visible {
+            reread.run(());
+        }
+    }))
 }
 
 /// Follows the date's row over Supabase Realtime; `on_row` gets every new version of it.
@@ -293,7 +441,7 @@ fn follow_date(
     signed_in: &Session,
     row: &VideoDate,
     on_row: impl Fn(VideoDate) + 'static,
-    status: RwSignal<RealtimeStatus>,
+    on_status: impl Fn(RealtimeStatus) + 'static,
 ) -> ResilientChannel {
     let options = RealtimeOptions::new(
         config.supabase_url.clone(),
@@ -309,9 +457,7 @@ fn follow_date(
             Ok(updated) => on_row(updated),
             Err(err) => tracing::warn!("a date update could not be read: {err}"),
         },
-        move |new_status| {
-            status.try_set(new_status);
-        },
+        on_status,
     )
 }
 
@@ -367,7 +513,7 @@ async fn join_call(
             metrics::record(Metric::JoinToConnected { ms: metrics::elapsed_ms(signals.joined_at.get_value()) });
             signals.phase.set(CallPhase::Connected);
             let partner_here = room.remote_identities().contains(&partner_id);
-            signals.partner.set(if partner_here { Partner::Present } else { Partner::NotJoined });
+            signals.partner.set(if partner_here { PartnerLink::Present } else { PartnerLink::NotJoined });
             signals.audio_blocked.set(!room.can_playback_audio());
             publish_media(&room, &choice, signals, elements).await;
         }
