@@ -146,3 +146,102 @@ async fn a_realtime_give_up_is_explained_with_a_retry_button() {
     button.unchecked_into::<web_sys::HtmlElement>().click();
     assert_eq!(retries.get_untracked(), 1);
 }
+
+/// Bob has joined the date (over the API); alice opens the page and joins: the date goes live.
+async fn alice_joins_a_date_bob_is_in(seconds: u32) -> common::page::MountedPage {
+    devserver::clear_faults().await;
+    devserver::reset_date_lasting(seconds).await;
+    let bob = devserver::sign_in(devserver::BOB).await;
+    devserver::call_on_date(&bob, "join_date").await;
+    sign_in_as(ALICE).await;
+    let page = mount_page(DATE_ID);
+    page.wait_for_text("You're meeting Bob", SHORT).await;
+    page.click("button.primary:not([disabled])", SHORT).await;
+    page.wait_for_text("Your date is live.", SHORT).await;
+    page
+}
+
+fn date_state(page: &common::page::MountedPage) -> String {
+    let section = page.host.query_selector("[data-date-state]").unwrap().expect("the page says the date's state");
+    section.get_attribute("data-date-state").unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn in_the_last_minute_more_time_is_asked_and_answered_by_mutual_consent() {
+    let page = alice_joins_a_date_bob_is_in(55).await;
+    let bob = devserver::sign_in(devserver::BOB).await;
+    assert_eq!(date_state(&page), "live-offer-extension");
+    let timer = page.host.query_selector(".timer").unwrap().expect("a countdown").text_content().unwrap();
+    assert!(timer.starts_with("00:5") || timer.starts_with("00:4"), "{timer}");
+
+    page.click(".extension[data-extension=offer] button", SHORT).await;
+    page.wait_for_text("Asked your date for 5 more minutes…", SHORT).await;
+    devserver::call_on_date_with(&bob, "answer_extension", json!({"accept": true})).await;
+    page.wait_for_text("Your date said yes: 5 more minutes.", SHORT).await;
+    let timer = page.host.query_selector(".timer").unwrap().expect("a countdown").text_content().unwrap();
+    assert!(timer.starts_with("05:"), "five more minutes: {timer}");
+    assert_eq!(date_state(&page), "live");
+
+    devserver::call_on_date(&bob, "request_extension").await;
+    page.wait_for_text("Your date would like 5 more minutes.", SHORT).await;
+    page.click(".extension[data-extension=requested] button:not(.primary)", SHORT).await;
+    page.wait_for_text("The date ends on time.", SHORT).await;
+    assert!(page.host.query_selector(".extension").unwrap().is_none(), "nothing to answer: {}", page.text());
+    page.unmount();
+    devserver::reset_date().await;
+}
+
+#[wasm_bindgen_test]
+async fn at_time_up_the_call_ends_and_a_match_shows_once_both_said_yes() {
+    let page = alice_joins_a_date_bob_is_in(3).await;
+    let bob = devserver::sign_in(devserver::BOB).await;
+    common::wait_for(&page.host, ".panel.ended", SHORT).await;
+    page.wait_for_text("Time's up. Would you like to meet again?", SHORT).await;
+    assert!(page.host.query_selector(".call").unwrap().is_none(), "the call has ended: {}", page.text());
+    let row = devserver::call_on_date(&bob, "end_date").await;
+    assert_eq!((row["end_reason"].as_str(), row["ended_by"].as_str()), (Some("time_up"), None), "{row}");
+
+    page.click(".meet-again button.primary", SHORT).await;
+    page.wait_for_text("Waiting for their answer…", SHORT).await;
+    assert_eq!(date_state(&page), "ended-waiting");
+    devserver::call_on_date_with(&bob, "answer_meet_again", json!({"yes": true})).await;
+    page.wait_for_text("It's a match!", SHORT).await;
+    assert_eq!(date_state(&page), "match");
+    assert!(page.host.query_selector("a[href='/']").unwrap().is_some(), "a way back: {}", page.text());
+    page.unmount();
+    devserver::reset_date().await;
+}
+
+#[wasm_bindgen_test]
+async fn ending_asks_once_and_a_no_is_never_told_before_both_answered() {
+    let page = alice_joins_a_date_bob_is_in(600).await;
+    let bob = devserver::sign_in(devserver::BOB).await;
+    page.click(".controls button.danger", SHORT).await;
+    page.wait_for_text("End the date for both of you?", SHORT).await;
+    page.click(".keep-talking", SHORT).await;
+    assert!(page.host.query_selector(".call").unwrap().is_some(), "still in the call: {}", page.text());
+    page.click(".controls button.danger", SHORT).await;
+    page.click(".confirm-end button.danger", SHORT).await;
+    page.wait_for_text("You ended the date. Would you like to meet again?", SHORT).await;
+
+    devserver::call_on_date_with(&bob, "answer_meet_again", json!({"yes": true})).await;
+    page.click(".meet-again button:not(.primary)", SHORT).await;
+    page.wait_for_text("Not this time.", SHORT).await;
+    assert_eq!(date_state(&page), "no-match");
+    page.unmount();
+    devserver::reset_date().await;
+}
+
+#[wasm_bindgen_test]
+async fn an_end_made_while_realtime_was_down_is_seen_after_it_resubscribes() {
+    let page = alice_joins_a_date_bob_is_in(600).await;
+    let bob = devserver::sign_in(devserver::BOB).await;
+    devserver::add_realtime_fault(json!({"kind": "down"}), 1).await;
+    page.wait_for_text("Live updates are offline", CALL).await;
+    devserver::call_on_date(&bob, "end_date").await;
+    devserver::clear_faults().await;
+    // Realtime never replays a change made while unsubscribed: the page reads the row again.
+    page.wait_for_text("Your date ended the date. Would you like to meet again?", CALL).await;
+    page.unmount();
+    devserver::reset_date().await;
+}

@@ -2,7 +2,8 @@
 //! `GET /__faults` reports counters. Each queued token fault answers one token request; realtime faults act on
 //! the open sockets at once or hold until `DELETE` (see [`RealtimeFault`]). Browser tests rely on these names.
 //! `POST /__video_dates/<id>/reset` is the tests' fixture: it puts a date back to freshly scheduled as the
-//! database's superuser (the API roles cannot write the table), and Realtime announces it like any change.
+//! database's superuser (the API roles cannot write the table), and Realtime announces it like any change; an
+//! optional body `{"duration_seconds": N}` sets how long it runs once live (default 600).
 
 use std::collections::VecDeque;
 
@@ -125,7 +126,24 @@ pub async fn report(State(state): State<AppState>) -> Json<serde_json::Value> {
     }))
 }
 
-pub async fn reset_date(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+/// The fixture's optional body: how long the date runs once live (the migration's default is 600 s), so a
+/// test can reach the last minute or the time-up without waiting ten minutes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    duration_seconds: Option<i32>,
+}
+
+pub async fn reset_date(State(state): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    let request: ResetRequest = if body.iter().all(u8::is_ascii_whitespace) || &body[..] == b"null" {
+        ResetRequest::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(request) => request,
+            Err(err) => return (StatusCode::BAD_REQUEST, Json(json!({"error": err.to_string()}))).into_response(),
+        }
+    };
+    let duration_seconds = request.duration_seconds.unwrap_or(600);
     let reset = async {
         let admin = state.db.admin();
         admin.execute("delete from private.meet_again_answers where date_id::text = $1", &[&id]).await?;
@@ -133,8 +151,9 @@ pub async fn reset_date(State(state): State<AppState>, Path(id): Path<String>) -
             .query_opt(
                 "update public.video_dates set status = 'scheduled', a_joined_at = null, b_joined_at = null, \
                  started_at = null, ends_at = null, extended_count = 0, extension_requested_by = null, \
-                 ended_by = null, end_reason = null, outcome = null where id::text = $1 returning to_json(video_dates)",
-                &[&id],
+                 ended_by = null, end_reason = null, outcome = null, duration_seconds = $2 \
+                 where id::text = $1 returning to_json(video_dates)",
+                &[&id, &duration_seconds],
             )
             .await?
             .map(|row| row.try_get::<_, serde_json::Value>(0))

@@ -102,10 +102,17 @@ pub async fn realtime_sockets() -> u64 {
 
 /// Calls one of the date's functions on the seeded date as `session` (`supabase/migrations/`) and returns the row.
 pub async fn call_on_date(session: &Session, function: &str) -> Json {
+    call_on_date_with(session, function, json!({})).await
+}
+
+/// [`call_on_date`] with more arguments than the date's id (`{"accept": true}`, `{"yes": false}`).
+pub async fn call_on_date_with(session: &Session, function: &str, arguments: Json) -> Json {
     let path = format!("/rest/v1/rpc/{function}");
     let authorization = as_user(session);
     let headers = [("apikey", ANON_KEY), ("Authorization", authorization.as_str())];
-    let response = call(Method::POST, &path, &headers, Some(&json!({"date_id": super::page::DATE_ID}))).await;
+    let mut body = json!({"date_id": super::page::DATE_ID});
+    body.as_object_mut().unwrap().extend(arguments.as_object().cloned().unwrap_or_default());
+    let response = call(Method::POST, &path, &headers, Some(&body)).await;
     assert_eq!(response.status(), 200, "{function} is accepted");
     read_json(response).await
 }
@@ -113,8 +120,13 @@ pub async fn call_on_date(session: &Session, function: &str) -> Json {
 /// Puts the seeded date back to freshly scheduled (the devserver's test fixture, as the database's superuser;
 /// nobody may write the row directly) and returns it. Realtime announces it like any change.
 pub async fn reset_date() -> Json {
+    reset_date_lasting(600).await
+}
+
+/// [`reset_date`], running `seconds` once live: a test reaches the last minute or the time-up quickly.
+pub async fn reset_date_lasting(seconds: u32) -> Json {
     let path = format!("/__video_dates/{}/reset", super::page::DATE_ID);
-    let response = call(Method::POST, &path, &[], None).await;
+    let response = call(Method::POST, &path, &[], Some(&json!({"duration_seconds": seconds}))).await;
     assert_eq!(response.status(), 200, "the date is reset");
     read_json(response).await
 }
