@@ -42,6 +42,7 @@ async fn an_unknown_date_and_someone_elses_date_say_so() {
 
 #[wasm_bindgen_test]
 async fn a_denied_camera_gets_its_own_screen_and_a_retry() {
+    devserver::reset_date().await;
     sign_in_as(ALICE).await;
     let devices = js_sys::eval("navigator.mediaDevices").unwrap().unchecked_into();
     let deny = js_sys::Function::new_no_args("return Promise.reject(new DOMException('denied', 'NotAllowedError'))");
@@ -157,13 +158,17 @@ async fn alice_joins_a_date_bob_is_in(seconds: u32) -> common::page::MountedPage
     let page = mount_page(DATE_ID);
     page.wait_for_text("You're meeting Bob", SHORT).await;
     page.click("button.primary:not([disabled])", SHORT).await;
-    page.wait_for_text("Your date is live.", SHORT).await;
+    common::wait_for(&page.host, "[data-date-state^=live]", SHORT).await;
     page
 }
 
 fn date_state(page: &common::page::MountedPage) -> String {
     let section = page.host.query_selector("[data-date-state]").unwrap().expect("the page says the date's state");
     section.get_attribute("data-date-state").unwrap_or_default()
+}
+
+async fn wait_for_state(page: &common::page::MountedPage, name: &str) {
+    common::wait_for(&page.host, &format!("section.date-page[data-date-state={name}]"), SHORT).await;
 }
 
 #[wasm_bindgen_test]
@@ -178,9 +183,9 @@ async fn in_the_last_minute_more_time_is_asked_and_answered_by_mutual_consent() 
     page.wait_for_text("Asked your date for 5 more minutes…", SHORT).await;
     devserver::call_on_date_with(&bob, "answer_extension", json!({"accept": true})).await;
     page.wait_for_text("Your date said yes: 5 more minutes.", SHORT).await;
+    wait_for_state(&page, "live").await;
     let timer = page.host.query_selector(".timer").unwrap().expect("a countdown").text_content().unwrap();
     assert!(timer.starts_with("05:"), "five more minutes: {timer}");
-    assert_eq!(date_state(&page), "live");
 
     devserver::call_on_date(&bob, "request_extension").await;
     page.wait_for_text("Your date would like 5 more minutes.", SHORT).await;
@@ -202,11 +207,11 @@ async fn at_time_up_the_call_ends_and_a_match_shows_once_both_said_yes() {
     assert_eq!((row["end_reason"].as_str(), row["ended_by"].as_str()), (Some("time_up"), None), "{row}");
 
     page.click(".meet-again button.primary", SHORT).await;
+    wait_for_state(&page, "ended-waiting").await;
     page.wait_for_text("Waiting for their answer…", SHORT).await;
-    assert_eq!(date_state(&page), "ended-waiting");
     devserver::call_on_date_with(&bob, "answer_meet_again", json!({"yes": true})).await;
+    wait_for_state(&page, "match").await;
     page.wait_for_text("It's a match!", SHORT).await;
-    assert_eq!(date_state(&page), "match");
     assert!(page.host.query_selector("a[href='/']").unwrap().is_some(), "a way back: {}", page.text());
     page.unmount();
     devserver::reset_date().await;
@@ -226,8 +231,8 @@ async fn ending_asks_once_and_a_no_is_never_told_before_both_answered() {
 
     devserver::call_on_date_with(&bob, "answer_meet_again", json!({"yes": true})).await;
     page.click(".meet-again button:not(.primary)", SHORT).await;
+    wait_for_state(&page, "no-match").await;
     page.wait_for_text("Not this time.", SHORT).await;
-    assert_eq!(date_state(&page), "no-match");
     page.unmount();
     devserver::reset_date().await;
 }

@@ -316,7 +316,6 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             (CallPhase::Connected, PartnerLink::Left) => "Your date left the call.".to_owned(),
             (CallPhase::Connected, PartnerLink::Dropped { .. }) => PARTNER_DROPPED.to_owned(),
             (CallPhase::Connected, PartnerLink::NotJoined) => "You're in. Your date hasn't joined yet.".to_owned(),
-            (CallPhase::Connected, PartnerLink::Present) => return,
             (phase, _) => phase.sentence(),
         };
         if screen.get_untracked() == Screen::InCall {
