@@ -39,11 +39,15 @@ pub async fn finish(scenario: &str, people: Vec<Person>, result: ScenarioResult)
     outcome
 }
 
-/// A clean slate: no queued faults, and the date scheduled again.
-pub async fn reset(stack: &impl Site, someone: &Person) -> ScenarioResult {
+/// How long the seeded date runs once live unless a scenario says otherwise (the migration's default).
+pub const TEN_MINUTES: u32 = 600;
+
+/// A clean slate: no queued faults, and the date scheduled again, to run `seconds` once live.
+pub async fn reset(stack: &impl Site, someone: &Person, seconds: u32) -> ScenarioResult {
     devserver_call(someone, "DELETE", "/__faults", Value::Null).await?;
     // The devserver's fixture (with `--faults` only): nobody may write the row directly.
-    devserver_call(someone, "POST", "/__video_dates/d47e0000-0000-4000-8000-000000000001/reset", Value::Null)
+    let body = json!({ "duration_seconds": seconds });
+    devserver_call(someone, "POST", "/__video_dates/d47e0000-0000-4000-8000-000000000001/reset", body)
         .await
         .map(|_| ())
         .map_err(|err| format!("reset the date via {}: {err}", stack.devserver()))
@@ -76,6 +80,15 @@ pub async fn token_requests(someone: &Person) -> Result<u64, String> {
 
 /// Alice and Bob signed in on the date's pre-join screen, with faults cleared and the date scheduled.
 pub async fn two_people(stack: &impl Site, engines: Engines) -> Result<(Person, Person), String> {
+    two_people_on_a_date_of(stack, engines, TEN_MINUTES).await
+}
+
+/// [`two_people`] on a date that runs `seconds` once both have joined.
+pub async fn two_people_on_a_date_of(
+    stack: &impl Site,
+    engines: Engines,
+    seconds: u32,
+) -> Result<(Person, Person), String> {
     let alice = stack.person("alice", engines.alice, Permissions::Granted).await?;
     let bob = match stack.person("bob", engines.bob, Permissions::Granted).await {
         Ok(bob) => bob,
@@ -86,7 +99,7 @@ pub async fn two_people(stack: &impl Site, engines: Engines) -> Result<(Person, 
     };
     let opened = async {
         alice.sign_in(stack.devserver(), ALICE).await?;
-        reset(stack, &alice).await?;
+        reset(stack, &alice, seconds).await?;
         alice.open_date(stack.devserver()).await?;
         bob.open_date_as(stack.devserver(), BOB).await
     }

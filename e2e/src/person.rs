@@ -161,6 +161,14 @@ impl Person {
         serde_json::from_str(json.as_str().unwrap_or("null")).map_err(|err| format!("{}: metrics: {err}", self.name))
     }
 
+    /// Saves what this window shows as `artifacts/states/<state>.png`: the README links one per state of the date.
+    pub async fn screenshot_state(&self, state: &str) -> Result<(), String> {
+        let dir = xtask::paths::artifacts_dir().join("states");
+        std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        let png = self.client.screenshot().await.map_err(|err| format!("{}: screenshot: {err}", self.name))?;
+        std::fs::write(dir.join(format!("{state}.png")), png).map_err(|err| format!("{state}.png: {err}"))
+    }
+
     /// Saves a screenshot and the console log under `artifacts/e2e/<scenario>/`, and fails if anything the page
     /// logged holds something shaped like a JWT (a LiveKit token or a session), or if the page's
     /// Content-Security-Policy refused anything: every scenario runs the page, the SDK and the call under it.

@@ -10,8 +10,8 @@ use std::time::Duration;
 use e2e::axe::check_screen;
 use e2e::browser::{Engine, Permissions};
 use e2e::date::{
-    both_in_call, devserver_call, finish, reset, token_requests, two_people, Engines, ALICE, CALL, PARTNER_VIDEO_PLAYING,
-    PARTNER_VIDEO_PLAYING_UNCOVERED, SOON,
+    both_in_call, devserver_call, finish, reset, token_requests, two_people, two_people_on_a_date_of, Engines, ALICE,
+    CALL, PARTNER_VIDEO_PLAYING, PARTNER_VIDEO_PLAYING_UNCOVERED, SOON, TEN_MINUTES,
 };
 use e2e::person::Person;
 use e2e::runner::{run_all, Scenario, ScenarioResult};
@@ -36,6 +36,8 @@ async fn main() -> ExitCode {
         ("happy_path_with_alice_in_firefox_and_bob_in_chromium", |s| Box::pin(happy_path(s, REVERSED))),
         ("bob_leaves_and_alice_is_told", |s| Box::pin(leaving(s))),
         ("alice_ends_the_date_and_bob_is_told_through_realtime", |s| Box::pin(ending(s))),
+        ("more_time_by_mutual_consent_then_ended_early_and_a_match", |s| Box::pin(extension_then_match(s))),
+        ("time_up_ends_the_call_for_both_and_one_no_is_not_this_time", |s| Box::pin(time_up_no_match(s))),
         ("a_bad_first_token_is_retried_exactly_once", |s| Box::pin(token_retry(s))),
         ("tokens_refused_twice_ask_bob_in_firefox_to_sign_in_again", |s| Box::pin(token_refused(s))),
         ("realtime_sockets_dropped_mid_call_recover", |s| Box::pin(realtime_restart(s))),
@@ -191,12 +193,83 @@ async fn ending(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack, MIXED).await?;
     let result = async {
         both_in_call(&alice, &bob).await?;
-        alice.click("button.danger", SOON).await?;
+        alice.click(".controls button.danger", SOON).await?;
+        alice.click(".confirm-end button.danger", SOON).await?;
         check_screen(&alice, "ended", "You ended the date.").await?;
         check_screen(&bob, "ended by the partner", "Your date ended the date.").await
     }
     .await;
     finish("ending", vec![alice, bob], result).await
+}
+
+/// The timer both people see, `mm:ss`.
+async fn timer(person: &Person) -> Result<String, String> {
+    let text = person.js("return document.querySelector('.timer')?.textContent ?? ''").await?;
+    Ok(text.as_str().unwrap_or_default().to_owned())
+}
+
+/// A date in its last minute: alice asks for more time, bob accepts, both count down from five minutes more;
+/// then alice ends it (asked once), both say yes, and both see the match.
+async fn extension_then_match(stack: &Suite) -> ScenarioResult {
+    let (alice, bob) = two_people_on_a_date_of(stack, MIXED, 50).await?;
+    let result = async {
+        alice.screenshot_state("pre-join").await?;
+        both_in_call(&alice, &bob).await?;
+        check_screen(&alice, "last minute", "One minute left.").await?;
+        alice.screenshot_state("live-offer-extension").await?;
+        alice.click(".extension[data-extension=offer] button", SOON).await?;
+        check_screen(&alice, "extension asked", "Asked your date for 5 more minutes").await?;
+        alice.screenshot_state("live-extension-asked").await?;
+        check_screen(&bob, "extension requested", "Your date would like 5 more minutes.").await?;
+        bob.screenshot_state("live-extension-requested").await?;
+        bob.click(".extension[data-extension=requested] button.primary", SOON).await?;
+        for me in [&alice, &bob] {
+            me.wait_until("document.querySelector('.timer')?.textContent.startsWith('05:')", "five more minutes", SOON)
+                .await?;
+        }
+        check_screen(&alice, "extended", "Your date said yes: 5 more minutes.").await?;
+        println!("  both count down from {} after the extension", timer(&bob).await?);
+        alice.screenshot_state("live").await?;
+
+        alice.click(".controls button.danger", SOON).await?;
+        check_screen(&alice, "end confirmation", "End the date for both of you?").await?;
+        alice.screenshot_state("end-confirmation").await?;
+        alice.click(".confirm-end button.danger", SOON).await?;
+        check_screen(&bob, "ended by the partner", "Your date ended the date. Would you like to meet again?").await?;
+        bob.screenshot_state("ended-ask").await?;
+        bob.click(".meet-again button.primary", SOON).await?;
+        check_screen(&bob, "waiting for the answer", "Waiting for their answer").await?;
+        bob.screenshot_state("ended-waiting").await?;
+        alice.click(".meet-again button.primary", SOON).await?;
+        for me in [&alice, &bob] {
+            check_screen(me, "match", "It's a match!").await?;
+        }
+        alice.screenshot_state("match").await
+    }
+    .await;
+    finish("extension_then_match", vec![alice, bob], result).await
+}
+
+/// A short date runs out: both pages end the call at zero and say time's up; one says no, and both see "not
+/// this time" without learning who said what.
+async fn time_up_no_match(stack: &Suite) -> ScenarioResult {
+    let (alice, bob) = two_people_on_a_date_of(stack, MIXED, 15).await?;
+    let result = async {
+        both_in_call(&alice, &bob).await?;
+        for me in [&alice, &bob] {
+            check_screen(me, "time's up", "Time's up. Would you like to meet again?").await?;
+            me.wait_until("!document.querySelector('.call')", "the call over", SOON).await?;
+        }
+        alice.screenshot_state("time-up").await?;
+        bob.click(".meet-again button.primary", SOON).await?;
+        alice.click(".meet-again button:not(.primary)", SOON).await?;
+        for me in [&alice, &bob] {
+            check_screen(me, "not this time", "Not this time.").await?;
+        }
+        bob.screenshot_state("no-match").await
+    }
+    .await;
+    finish("time_up_no_match", vec![alice, bob], result).await
 }
 
 async fn token_retry(stack: &Suite) -> ScenarioResult {
@@ -259,7 +332,7 @@ async fn camera_denied(stack: &Suite, engine: Engine) -> ScenarioResult {
     let alice = stack.person("alice", engine, Permissions::Denied).await?;
     let result = async {
         alice.sign_in(&stack.devserver, ALICE).await?;
-        reset(stack, &alice).await?;
+        reset(stack, &alice, TEN_MINUTES).await?;
         alice.open_date(&stack.devserver).await?;
         check_screen(&alice, "camera denied", "not allowed to use the camera or microphone").await?;
         if alice.text().await.contains("You're in the call") {
