@@ -126,3 +126,9 @@ pub async fn both_in_call(alice: &Person, bob: &Person) -> ScenarioResult {
     }
     Ok(())
 }
+
+/// "End date", then "Yes, end it": the page asks once before ending the date for both.
+pub async fn end_the_date(someone: &Person) -> ScenarioResult {
+    someone.click(".controls button.danger", SOON).await?;
+    someone.click(".confirm-end button.danger", SOON).await
+}

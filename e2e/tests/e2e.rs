@@ -10,7 +10,7 @@ use std::time::Duration;
 use e2e::axe::check_screen;
 use e2e::browser::{Engine, Permissions};
 use e2e::date::{
-    both_in_call, devserver_call, finish, reset, token_requests, two_people, two_people_on_a_date_of, Engines, ALICE,
+    both_in_call, devserver_call, end_the_date, finish, reset, token_requests, two_people, two_people_on_a_date_of, Engines, ALICE,
     CALL, PARTNER_VIDEO_PLAYING, PARTNER_VIDEO_PLAYING_UNCOVERED, SOON, TEN_MINUTES,
 };
 use e2e::person::Person;
@@ -193,8 +193,7 @@ async fn ending(stack: &Suite) -> ScenarioResult {
     let (alice, bob) = two_people(stack, MIXED).await?;
     let result = async {
         both_in_call(&alice, &bob).await?;
-        alice.click(".controls button.danger", SOON).await?;
-        alice.click(".confirm-end button.danger", SOON).await?;
+        end_the_date(&alice).await?;
         check_screen(&alice, "ended", "You ended the date.").await?;
         check_screen(&bob, "ended by the partner", "Your date ended the date.").await
     }
@@ -321,7 +320,7 @@ async fn realtime_restart(stack: &Suite) -> ScenarioResult {
         alice.wait_until(&resubscribed(alice_before), "alice subscribed again", CALL).await?;
         bob.wait_until(&resubscribed(bob_before), "bob subscribed again", CALL).await?;
         alice.wait_until(PARTNER_VIDEO_PLAYING, "the call continuing", SOON).await?;
-        bob.click("button.danger", SOON).await?;
+        end_the_date(&bob).await?;
         alice.wait_for_text("Your date ended the date.", CALL).await
     }
     .await;
