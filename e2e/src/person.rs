@@ -165,6 +165,8 @@ impl Person {
     pub async fn screenshot_state(&self, state: &str) -> Result<(), String> {
         let dir = xtask::paths::artifacts_dir().join("states");
         std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        // A click scrolls the window; the state's sentence and controls are at the top.
+        self.js("window.scrollTo(0, 0)").await?;
         let png = self.client.screenshot().await.map_err(|err| format!("{}: screenshot: {err}", self.name))?;
         std::fs::write(dir.join(format!("{state}.png")), png).map_err(|err| format!("{state}.png: {err}"))
     }
