@@ -247,6 +247,27 @@ impl Person {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+
+    /// Kills this window's Firefox with SIGKILL, as a dead battery or a lost network would end it: no leave
+    /// reaches the video server, whose side of the connections simply stops. Firefox only: geckodriver reports
+    /// the browser's process id (`moz:processID`), and its content processes exit with it.
+    pub async fn crash(self) -> Result<(), String> {
+        let pid = self
+            .client
+            .capabilities()
+            .and_then(|capabilities| capabilities.get("moz:processID"))
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| format!("{}: no moz:processID in the session's capabilities (Firefox only)", self.name))?;
+        let status = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        match status {
+            Ok(status) if status.success() => {
+                // The session is gone with the browser; ending it frees geckodriver for the next window.
+                let _ = self.client.close().await;
+                Ok(())
+            }
+            other => Err(format!("{}: kill -KILL {pid}: {other:?}", self.name)),
+        }
+    }
 }
 
 /// Firefox prints the page's console calls as `console.<level>: <message>`; anything else in geckodriver's log

@@ -35,6 +35,7 @@ async fn main() -> ExitCode {
         ("happy_path_both_see_and_hear_each_other_and_see_a_camera_turned_off", |s| Box::pin(happy_path(s, MIXED))),
         ("happy_path_with_alice_in_firefox_and_bob_in_chromium", |s| Box::pin(happy_path(s, REVERSED))),
         ("bob_leaves_and_alice_is_told", |s| Box::pin(leaving(s))),
+        ("bob_s_browser_dies_alice_is_told_he_dropped_and_he_comes_back", |s| Box::pin(partner_drops(s))),
         ("alice_ends_the_date_and_bob_is_told_through_realtime", |s| Box::pin(ending(s))),
         ("more_time_by_mutual_consent_then_ended_early_and_a_match", |s| Box::pin(extension_then_match(s))),
         ("time_up_ends_the_call_for_both_and_one_no_is_not_this_time", |s| Box::pin(time_up_no_match(s))),
@@ -187,6 +188,37 @@ async fn leaving(stack: &Suite) -> ScenarioResult {
     }
     .await;
     finish("leaving", vec![alice, bob], result).await
+}
+
+/// Bob's browser is killed mid-call, so no leave reaches the video server: alice is told his connection dropped
+/// and that she is waiting for him (not that he left); he opens the date again and the call goes on.
+async fn partner_drops(stack: &Suite) -> ScenarioResult {
+    let (alice, bob) = two_people(stack, MIXED).await?;
+    if let Err(err) = both_in_call(&alice, &bob).await {
+        return finish("partner_drops", vec![alice, bob], Err(err)).await;
+    }
+    let result = async {
+        bob.crash().await?;
+        // The server waits for a lost participant to resume before it tells the room (about 20 s).
+        let dropped_at = std::time::Instant::now();
+        alice.wait_for_text("Your date's connection dropped", Duration::from_secs(60)).await?;
+        println!("  alice told bob's connection dropped {:.1} s after his browser died", dropped_at.elapsed().as_secs_f64());
+        check_screen(&alice, "partner dropped", "waiting up to").await?;
+        alice.screenshot_state("partner-dropped").await?;
+        if alice.text().await.contains("Your date left") {
+            return Err("a dropped partner is not said to have left inside the grace window".into());
+        }
+        let bob = stack.person("bob", Engine::Firefox, Permissions::Granted).await?;
+        let back = async {
+            bob.open_date_as(&stack.devserver, e2e::date::BOB).await?;
+            bob.join().await?;
+            alice.wait_until(PARTNER_VIDEO_PLAYING_UNCOVERED, "bob back in the call", CALL).await
+        }
+        .await;
+        finish("partner_drops_bob_back", vec![bob], back).await
+    }
+    .await;
+    finish("partner_drops", vec![alice], result).await
 }
 
 async fn ending(stack: &Suite) -> ScenarioResult {
