@@ -63,6 +63,8 @@ struct Call {
 
 /// How often the countdown and the partner's grace window are re-read from the clock.
 const TICK_MS: u32 = 250;
+/// How long a page waits before asking the database again to record a time-up it could not reach.
+const TIME_UP_RETRY: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0).floor() as i64
@@ -239,13 +241,26 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
             }
         });
     });
-    // At zero each page records the time-up (`end_date` past `ends_at`); the database keeps the first.
+    // At zero each page records the time-up (`end_date` past `ends_at`); the database keeps the first. A call
+    // that fails is made again until the row says the date ended, whoever brought that row.
     let recording_time_up = StoredValue::new(false);
+    let time_up_config = config.clone();
     Effect::new(move |_| {
-        if state.get() == Some(DateState::TimeUp) && !recording_time_up.get_value() {
-            recording_time_up.set_value(true);
-            date_call.run(DateCall::End);
+        if state.get() != Some(DateState::TimeUp) || recording_time_up.get_value() {
+            return;
         }
+        recording_time_up.set_value(true);
+        let config = time_up_config.clone();
+        spawn_in(&owner.get_value(), async move {
+            while state.try_get_untracked().flatten() == Some(DateState::TimeUp) {
+                let (Some(signed_in), Some(row)) = (session.get_untracked(), dates.row.get_untracked()) else { return };
+                match rest::call(&config, &signed_in, DateCall::End, &row.id).await {
+                    Ok(updated) => apply_row.run(updated),
+                    Err(err) => tracing::warn!("the time-up could not be recorded; trying again: {err}"),
+                }
+                gloo_timers::future::sleep(TIME_UP_RETRY).await;
+            }
+        });
     });
 
     let answer_config = config.clone();
