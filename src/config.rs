@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::wire::{self, WireError};
 
 /// Where the config lives, relative to the page's origin.
-pub const CONFIG_PATH: &str = "/config.json";
+pub(crate) const CONFIG_PATH: &str = "/config.json";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -56,7 +56,7 @@ impl From<LogLevel> for tracing::Level {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("The app's settings could not be downloaded ({0}). Check your connection and reload the page.")]
     Unreachable(String),
     #[error("The app's settings are missing (HTTP {0} for {CONFIG_PATH}). Whoever runs this site needs to publish a config.json.")]
@@ -92,7 +92,7 @@ impl From<WireError> for ConfigError {
 }
 
 impl Config {
-    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, ConfigError> {
         // Any field of the wrong type, or unknown, makes the whole file malformed, before a field is found missing.
         let raw: RawConfig = wire::parse(text)?;
         Ok(Config {
@@ -146,7 +146,7 @@ fn url_field(
 }
 
 /// Downloads and parses the config; every failure is a [`ConfigError`] the page can show.
-pub async fn load() -> Result<Config, ConfigError> {
+pub(crate) async fn load() -> Result<Config, ConfigError> {
     let unreachable = |err: gloo_net::Error| ConfigError::Unreachable(wire::request_failure(&err));
     let response = Request::get(CONFIG_PATH).send().await.map_err(unreachable)?;
     if !response.ok() {

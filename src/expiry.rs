@@ -8,7 +8,7 @@ pub const MIN_REFRESH_DELAY_SECS: i64 = 5;
 /// never sooner than [`MIN_REFRESH_DELAY_SECS`]. Without the second rule a credential living less than the
 /// margin would be refetched back to back, each fresh one already due; without the floor so would one that
 /// looks expired on arrival (a local clock running fast) or one just past the margin.
-pub fn refresh_delay_secs(expires_at: i64, margin: i64, now: i64) -> i64 {
+pub(crate) fn refresh_delay_secs(expires_at: i64, margin: i64, now: i64) -> i64 {
     // Saturating: both times come from peers (a stored session, a token) and may be absurd.
     let left = expires_at.saturating_sub(now);
     let delay = if left > margin { left - margin } else { left / 2 };

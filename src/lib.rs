@@ -1,17 +1,20 @@
 //! video-date: the browser client. See ARCHITECTURE.md for the map.
+//!
+//! Everything is `pub(crate)` unless `src/main.rs` or the browser tests in `tests/` need it: the modules below
+//! marked `pub` and, inside them, only the items those callers name are the public API.
 
 pub mod app;
 pub mod components;
 pub mod config;
-pub mod date;
+mod date;
 pub mod expiry;
 pub mod livekit;
-pub mod media;
+mod media;
 pub mod metrics;
 pub mod pages;
 pub mod realtime;
-pub mod routes;
+mod routes;
 pub mod supabase;
-pub mod task;
+mod task;
 pub mod token;
-pub mod wire;
+mod wire;

@@ -13,23 +13,23 @@ use crate::livekit::MediaDeviceFailure;
 
 /// Which devices to open; `None` is the browser's default, a device id pins one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MediaChoice {
-    pub camera: Option<String>,
-    pub microphone: Option<String>,
+pub(crate) struct MediaChoice {
+    pub(crate) camera: Option<String>,
+    pub(crate) microphone: Option<String>,
 }
 
 /// A live camera + microphone stream; dropping it turns the devices off.
-pub struct Preview {
+pub(crate) struct Preview {
     stream: web_sys::MediaStream,
 }
 
 impl Preview {
-    pub fn stream(&self) -> &web_sys::MediaStream {
+    pub(crate) fn stream(&self) -> &web_sys::MediaStream {
         &self.stream
     }
 
     /// Enables or mutes the tracks of one kind without releasing the device.
-    pub fn set_enabled(&self, kind: &str, enabled: bool) {
+    pub(crate) fn set_enabled(&self, kind: &str, enabled: bool) {
         for track in self.stream.get_tracks().iter() {
             let track: web_sys::MediaStreamTrack = track.unchecked_into();
             if track.kind() == kind {
@@ -71,7 +71,7 @@ impl Drop for AbandonOnDrop {
 }
 
 /// Asks for camera and microphone. The browser may prompt; dropping the future meanwhile is safe.
-pub async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaDeviceFailure> {
+pub(crate) async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaDeviceFailure> {
     let devices = web_sys::window()
         .ok_or(MediaDeviceFailure::Other)?
         .navigator()
@@ -129,13 +129,13 @@ fn error_name(error: &JsValue) -> String {
 
 /// A camera or microphone the person can pick.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Device {
-    pub id: String,
-    pub label: String,
+pub(crate) struct Device {
+    pub(crate) id: String,
+    pub(crate) label: String,
 }
 
 /// Cameras and microphones, labelled (labels are only visible once permission was given).
-pub async fn list_devices() -> (Vec<Device>, Vec<Device>) {
+pub(crate) async fn list_devices() -> (Vec<Device>, Vec<Device>) {
     let Some(devices) = web_sys::window().and_then(|w| w.navigator().media_devices().ok()) else {
         return (Vec::new(), Vec::new());
     };

@@ -13,7 +13,7 @@ use crate::realtime::EventListener;
 
 /// Something worth counting. Kinds are short stable names (`TokenError::kind`, `ConnectError::kind`…).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Metric {
+pub(crate) enum Metric {
     TokenFetched { latency_ms: u32 },
     TokenFailed { kind: &'static str },
     ConnectAttempt,
@@ -55,7 +55,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn apply(&mut self, metric: Metric) {
+    pub(crate) fn apply(&mut self, metric: Metric) {
         match metric {
             Metric::TokenFetched { latency_ms } => {
                 self.token_fetches += 1;
@@ -88,7 +88,7 @@ impl Metrics {
 pub struct Tally(Vec<(String, u32)>);
 
 impl Tally {
-    pub fn add(&mut self, kind: &str) {
+    pub(crate) fn add(&mut self, kind: &str) {
         match self.0.iter_mut().find(|(seen, _)| seen == kind) {
             Some((_, count)) => *count += 1,
             None => self.0.push((kind.to_owned(), 1)),
@@ -112,7 +112,7 @@ thread_local! {
     static METRICS: RefCell<Metrics> = RefCell::new(Metrics::default());
 }
 
-pub fn record(metric: Metric) {
+pub(crate) fn record(metric: Metric) {
     METRICS.with(|m| m.borrow_mut().apply(metric));
 }
 
@@ -120,7 +120,7 @@ pub fn snapshot() -> Metrics {
     METRICS.with(|m| m.borrow().clone())
 }
 
-pub fn snapshot_json() -> String {
+pub(crate) fn snapshot_json() -> String {
     // Names and numbers only: serializing cannot fail.
     serde_json::to_string(&snapshot()).unwrap_or_default()
 }
@@ -134,7 +134,7 @@ pub fn expose_on_window() {
 }
 
 /// What the metrics endpoint receives: the two ids an operator needs to group reports, and the counters.
-pub fn summary_json(user_id: &str, date_id: &str, metrics: &Metrics) -> String {
+pub(crate) fn summary_json(user_id: &str, date_id: &str, metrics: &Metrics) -> String {
     let summary = BeaconSummary { user_id, date_id, metrics };
     serde_json::to_string(&summary).unwrap_or_default()
 }
@@ -150,12 +150,12 @@ struct BeaconSummary<'a> {
 /// While it lives, sends the summary to the endpoint with `navigator.sendBeacon` each time the page is hidden
 /// or left: the last moments a page is sure to run, and a beacon outlives the page. Dropping it removes both
 /// listeners.
-pub struct BeaconReport {
+pub(crate) struct BeaconReport {
     _listeners: Vec<EventListener>,
 }
 
 impl BeaconReport {
-    pub fn start(endpoint: String, user_id: String, date_id: String) -> Self {
+    pub(crate) fn start(endpoint: String, user_id: String, date_id: String) -> Self {
         let Some(window) = web_sys::window() else { return BeaconReport { _listeners: Vec::new() } };
         // Leaving fires both `visibilitychange` and `pagehide`; an unchanged summary is not sent twice.
         let last_sent = RefCell::new(String::new());
@@ -190,7 +190,7 @@ impl BeaconReport {
 }
 
 /// Milliseconds since `started` (a `js_sys::Date::now()` reading), as a whole number.
-pub fn elapsed_ms(started: f64) -> u32 {
+pub(crate) fn elapsed_ms(started: f64) -> u32 {
     (js_sys::Date::now() - started).max(0.0) as u32
 }
 

@@ -2,7 +2,7 @@
 //! leptos_router cost about 10 KB of gzip wasm for two routes (see BENCHMARKS.md).
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     Home,
     /// `/video-date/<date id>`
     VideoDate { date_id: String },
@@ -13,7 +13,7 @@ pub enum Route {
 
 impl Route {
     /// `query` is the location's search string, with or without its `?`.
-    pub fn from_location(path: &str, query: &str) -> Self {
+    pub(crate) fn from_location(path: &str, query: &str) -> Self {
         match Self::from_path(path) {
             Route::SignIn { .. } => Route::SignIn { next: query_param(query, "next") },
             route => route,

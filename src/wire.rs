@@ -10,7 +10,7 @@ use thiserror::Error;
 
 /// Why a JSON text does not fit the shape we expected. Names a field and what it had to be, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum WireError {
+pub(crate) enum WireError {
     #[error("not JSON at line {line}, column {column}")]
     Syntax { line: usize, column: usize },
     #[error("`{field}` is missing")]
@@ -23,7 +23,7 @@ pub enum WireError {
 
 impl WireError {
     /// The field that did not fit (`video.roomJoin`, `[4].status`); empty for the text as a whole.
-    pub fn field(&self) -> &str {
+    pub(crate) fn field(&self) -> &str {
         match self {
             WireError::Syntax { .. } => "",
             WireError::Missing { field } | WireError::Unknown { field } | WireError::Invalid { field, .. } => field,
@@ -33,7 +33,7 @@ impl WireError {
 
 /// Decodes `text` as a `T`. The text is parsed into a `Value` first, by one non-generic parser, so each type's
 /// generated code exists once (for reading a `Value`) rather than once per source.
-pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
+pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
     let value = serde_json::from_str(text).map_err(|err: serde_json::Error| WireError::Syntax {
         line: err.line(),
         column: err.column(),
@@ -42,7 +42,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
 }
 
 /// Decodes an already parsed value as a `T` (a realtime payload, once its event says which shape it has).
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, WireError> {
+pub(crate) fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, WireError> {
     serde_path_to_error::deserialize(value).map_err(from_path_error)
 }
 
@@ -105,7 +105,7 @@ fn join(path: &str, name: &str) -> String {
 /// Why a request through gloo-net failed, in the browser's words ("TypeError: Failed to fetch"). A body that
 /// could not be serialized is named without serde's message. The browser's words can quote the URL, so
 /// callers redact what they put in one.
-pub fn request_failure(err: &gloo_net::Error) -> String {
+pub(crate) fn request_failure(err: &gloo_net::Error) -> String {
     match err {
         gloo_net::Error::JsError(js) => format!("{}: {}", js.name, js.message),
         gloo_net::Error::SerdeError(_) => "the request body could not be written".to_owned(),

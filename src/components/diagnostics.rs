@@ -14,12 +14,12 @@ use crate::metrics::{self, Metrics};
 use crate::realtime::RealtimeStatus;
 
 /// Whether a location's query (`?a=b&debug=1`) asks for the panel.
-pub fn debug_requested(search: &str) -> bool {
+pub(crate) fn debug_requested(search: &str) -> bool {
     search.trim_start_matches('?').split('&').any(|pair| pair == "debug=1")
 }
 
 /// Ctrl+Shift+D toggles `open` for as long as the calling component lives; the listener goes with it.
-pub fn toggle_on_shortcut(open: RwSignal<bool>) {
+pub(crate) fn toggle_on_shortcut(open: RwSignal<bool>) {
     let handle = window_event_listener(leptos::ev::keydown, move |event| {
         if event.ctrl_key() && event.shift_key() && !event.repeat() && event.key().eq_ignore_ascii_case("d") {
             // Chromium would otherwise open its "bookmark all tabs" dialog.

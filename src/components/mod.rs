@@ -1,5 +1,5 @@
 pub mod diagnostics;
-pub mod error_panel;
-pub mod live_region;
-pub mod pre_join;
+pub(crate) mod error_panel;
+pub(crate) mod live_region;
+pub(crate) mod pre_join;
 pub mod realtime_notice;

@@ -9,10 +9,10 @@ use crate::task::{current_owner, spawn_in};
 
 /// What the person chose before joining.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JoinChoice {
-    pub devices: MediaChoice,
-    pub camera_on: bool,
-    pub microphone_on: bool,
+pub(crate) struct JoinChoice {
+    pub(crate) devices: MediaChoice,
+    pub(crate) camera_on: bool,
+    pub(crate) microphone_on: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ enum PreviewState {
 }
 
 #[component]
-pub fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSignal<String>) -> impl IntoView {
+pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSignal<String>) -> impl IntoView {
     let state = RwSignal::new(PreviewState::Asking);
     let choice = RwSignal::new(MediaChoice::default());
     let camera_on = RwSignal::new(true);

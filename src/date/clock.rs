@@ -4,7 +4,7 @@
 /// The offset between the server's clock and this device's, from request/response pairs whose answer carries
 /// the server's time. Keeps the sample with the shortest round trip: its midpoint is the tightest bound.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ServerClock {
+pub(crate) struct ServerClock {
     best: Option<Sample>,
 }
 
@@ -16,7 +16,7 @@ struct Sample {
 
 impl ServerClock {
     /// Records one exchange: sent and received on the device clock, `server_ms` read from the answer.
-    pub fn observe(&mut self, sent_ms: f64, received_ms: f64, server_ms: f64) {
+    pub(crate) fn observe(&mut self, sent_ms: f64, received_ms: f64, server_ms: f64) {
         let round_trip_ms = (received_ms - sent_ms).max(0.0);
         let offset_ms = server_ms - (sent_ms + received_ms) / 2.0;
         if self.best.is_none_or(|best| round_trip_ms < best.round_trip_ms) {
@@ -25,14 +25,14 @@ impl ServerClock {
     }
 
     /// The server's time now, given the device's; the device's own until a sample arrives.
-    pub fn server_now(&self, device_ms: f64) -> f64 {
+    pub(crate) fn server_now(&self, device_ms: f64) -> f64 {
         device_ms + self.best.map_or(0.0, |best| best.offset_ms)
     }
 
     /// The earliest the server's time can be now: the estimate less half the round trip it came from. A page
     /// that calls `end_date` at zero by this clock never ends a date early as its own ending (the database
     /// records a time-up only once its `now()` has passed `ends_at`).
-    pub fn earliest_server_now(&self, device_ms: f64) -> f64 {
+    pub(crate) fn earliest_server_now(&self, device_ms: f64) -> f64 {
         self.server_now(device_ms) - self.best.map_or(0.0, |best| best.round_trip_ms / 2.0)
     }
 }

@@ -8,9 +8,6 @@ mod clock;
 mod partner;
 mod state;
 
-pub use clock::ServerClock;
-pub use partner::{PartnerLink, PartnerNotice, PARTNER_GRACE_MS};
-pub use state::{
-    announcement, DateFacts, DateState, EndReason, Extension, MeetAgain, Outcome, Who, EXTENSION_OFFER_MS,
-    MAX_EXTENSIONS,
-};
+pub(crate) use clock::ServerClock;
+pub(crate) use partner::{PartnerLink, PartnerNotice};
+pub(crate) use state::{announcement, DateFacts, DateState, EndReason, Extension, MeetAgain, Outcome, Who};

@@ -2,11 +2,11 @@
 //! while a clean leave is final at once.
 
 /// How long a dropped partner has to come back before the page says they left.
-pub const PARTNER_GRACE_MS: f64 = 30_000.0;
+const PARTNER_GRACE_MS: f64 = 30_000.0;
 
 /// The partner's presence in the call, from LiveKit's events and the date channel's presence.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum PartnerLink {
+pub(crate) enum PartnerLink {
     /// Not in the call yet (never joined this page's session).
     NotJoined,
     Present,
@@ -18,7 +18,7 @@ pub enum PartnerLink {
 
 /// What to tell the person about their date's connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartnerNotice {
+pub(crate) enum PartnerNotice {
     /// Nothing to say: not joined yet (the date's state covers it) or present.
     None,
     /// "Your date's connection dropped — waiting up to N s."
@@ -29,12 +29,12 @@ pub enum PartnerNotice {
 
 impl PartnerLink {
     /// The partner joined or came back.
-    pub fn present(self) -> Self {
+    pub(crate) fn present(self) -> Self {
         PartnerLink::Present
     }
 
     /// Their connection dropped; a drop that is already counting keeps its start.
-    pub fn dropped(self, now_ms: f64) -> Self {
+    pub(crate) fn dropped(self, now_ms: f64) -> Self {
         match self {
             PartnerLink::Dropped { .. } | PartnerLink::Left => self,
             PartnerLink::NotJoined | PartnerLink::Present => PartnerLink::Dropped { since_ms: now_ms },
@@ -42,11 +42,11 @@ impl PartnerLink {
     }
 
     /// They left on purpose.
-    pub fn left(self) -> Self {
+    pub(crate) fn left(self) -> Self {
         PartnerLink::Left
     }
 
-    pub fn notice(self, now_ms: f64) -> PartnerNotice {
+    pub(crate) fn notice(self, now_ms: f64) -> PartnerNotice {
         match self {
             PartnerLink::NotJoined | PartnerLink::Present => PartnerNotice::None,
             PartnerLink::Left => PartnerNotice::Left,
@@ -62,7 +62,7 @@ impl PartnerLink {
     }
 
     /// Whether the partner was ever in the call (so "your date's connection" means something).
-    pub fn has_joined(self) -> bool {
+    pub(crate) fn has_joined(self) -> bool {
         self != PartnerLink::NotJoined
     }
 }

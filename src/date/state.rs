@@ -1,32 +1,32 @@
 //! What the date's row means for one of its two people, at a given server time.
 
 /// Offered in the last minute: "Add 5 minutes?".
-pub const EXTENSION_OFFER_MS: f64 = 60_000.0;
+const EXTENSION_OFFER_MS: f64 = 60_000.0;
 /// The database refuses a fourth extension (`answer_extension` in the migration).
-pub const MAX_EXTENSIONS: u32 = 3;
+const MAX_EXTENSIONS: u32 = 3;
 
 /// One of the two people, seen from this page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Who {
+pub(crate) enum Who {
     Me,
     Partner,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
+pub(crate) enum EndReason {
     EndedBy(Who),
     TimeUp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Match,
     NoMatch,
 }
 
 /// The row, relative to this page's person: only the combinations the database can produce.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum DateFacts {
+pub(crate) enum DateFacts {
     Scheduled { me_joined: bool, partner_joined: bool },
     Live { ends_at_ms: f64, extended_count: u32, extension_requested_by: Option<Who> },
     Ended { reason: EndReason, outcome: Option<Outcome> },
@@ -34,7 +34,7 @@ pub enum DateFacts {
 
 /// The extension part of a live date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Extension {
+pub(crate) enum Extension {
     /// Nothing to show: more than a minute left, or no extension left.
     None,
     /// The last minute, nobody asked yet: "Add 5 minutes?".
@@ -47,7 +47,7 @@ pub enum Extension {
 
 /// The meet-again question after the end. The other person's answer is never known before both answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MeetAgain {
+pub(crate) enum MeetAgain {
     Ask,
     Waiting,
     Decided(Outcome),
@@ -55,7 +55,7 @@ pub enum MeetAgain {
 
 /// What the page shows about the date.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum DateState {
+pub(crate) enum DateState {
     /// Scheduled: before joining, or joined and waiting for the other person.
     Waiting { me_joined: bool },
     Live { seconds_left: u32, extension: Extension, extended_count: u32 },
@@ -66,7 +66,7 @@ pub enum DateState {
 
 impl DateState {
     /// `facts` at server time `now_ms`; `answered` is whether this person has answered "meet again?".
-    pub fn at(facts: DateFacts, answered: bool, now_ms: f64) -> DateState {
+    pub(crate) fn at(facts: DateFacts, answered: bool, now_ms: f64) -> DateState {
         match facts {
             DateFacts::Scheduled { me_joined, .. } => DateState::Waiting { me_joined },
             DateFacts::Live { ends_at_ms, extended_count, extension_requested_by } => {
@@ -94,7 +94,7 @@ impl DateState {
     }
 
     /// A stable name for attributes, diagnostics and tests.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             DateState::Waiting { me_joined: false } => "pre-join",
             DateState::Waiting { me_joined: true } => "waiting-for-partner",
@@ -111,7 +111,7 @@ impl DateState {
     }
 
     /// The sentence for the live region: what happened and, where there is one, what to do.
-    pub fn sentence(&self) -> &'static str {
+    pub(crate) fn sentence(&self) -> &'static str {
         match self {
             DateState::Waiting { me_joined: false } => "Join when you're ready.",
             DateState::Waiting { me_joined: true } => "Waiting for your date to join…",
@@ -141,7 +141,7 @@ impl DateState {
 
 /// What to say once when the state goes from `before` to `now`: the new state's sentence when it says
 /// something new, and the answer to a request for more time, which a countdown alone would not show.
-pub fn announcement(before: Option<DateState>, now: DateState) -> Option<&'static str> {
+pub(crate) fn announcement(before: Option<DateState>, now: DateState) -> Option<&'static str> {
     if let (
         Some(DateState::Live { extension: asked @ (Extension::AskedByMe | Extension::AskedByPartner), extended_count: was, .. }),
         DateState::Live { extension, extended_count, .. },

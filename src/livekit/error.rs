@@ -4,11 +4,11 @@ use thiserror::Error;
 
 /// The fields of a thrown JS error that matter for classification.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ErrorFields {
-    pub name: Option<String>,
-    pub message: String,
-    pub reason: Option<f64>,
-    pub status: Option<f64>,
+pub(crate) struct ErrorFields {
+    pub(crate) name: Option<String>,
+    pub(crate) message: String,
+    pub(crate) reason: Option<f64>,
+    pub(crate) status: Option<f64>,
 }
 
 /// Why `Room.connect` failed. Messages are for people; none contains a token.
@@ -42,7 +42,7 @@ impl ConnectError {
 
     /// From the error's `reason` and `status` when it is a `ConnectionError`; from its message only when
     /// it lacks those fields (an older SDK, or an error thrown before the SDK classified it).
-    pub fn classify(fields: &ErrorFields) -> Self {
+    pub(crate) fn classify(fields: &ErrorFields) -> Self {
         let is_connection_error = fields.name.as_deref() == Some("ConnectionError");
         match (is_connection_error, fields.reason) {
             (true, Some(reason)) => Self::from_reason(reason, fields.status, &fields.message),
@@ -86,11 +86,11 @@ impl ConnectError {
     }
 
     /// Only a refused token earns the one retry with a fresh token.
-    pub fn is_auth(&self) -> bool {
+    pub(crate) fn is_auth(&self) -> bool {
         matches!(self, Self::Auth)
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Self::Auth => "auth",
             Self::Forbidden => "forbidden",
@@ -124,7 +124,7 @@ pub enum MediaDeviceFailure {
 }
 
 impl MediaDeviceFailure {
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Self::PermissionDenied => "permission_denied",
             Self::NotFound => "not_found",
@@ -135,7 +135,7 @@ impl MediaDeviceFailure {
 
     /// From a `DOMException`'s name (the SDK's own mapping, plus Firefox's name for a device that would not
     /// start: `AbortError` "Starting videoinput failed", where Chromium says `NotReadableError`).
-    pub fn from_error_name(name: &str) -> Self {
+    pub(crate) fn from_error_name(name: &str) -> Self {
         match name {
             "NotFoundError" | "DevicesNotFoundError" => Self::NotFound,
             "NotAllowedError" | "PermissionDeniedError" => Self::PermissionDenied,

@@ -8,7 +8,8 @@ mod sys;
 mod types;
 
 pub use connect::{connect, ConnectFailure, Connected, FailureCause};
-pub use error::{ConnectError, ErrorFields, MediaDeviceFailure};
-pub use events::{EventSubscription, RemoteTrack, RoomEvent};
+pub use error::{ConnectError, MediaDeviceFailure};
+pub(crate) use events::{EventSubscription, RoomEvent};
 pub use room::{MediaRequest, Room, RoomOptions};
-pub use types::{ConnectionQuality, ConnectionState, DisconnectReason, TrackKind};
+pub use types::{ConnectionQuality, ConnectionState};
+pub(crate) use types::{DisconnectReason, TrackKind};

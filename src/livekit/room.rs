@@ -18,9 +18,9 @@ use crate::token::Token;
 #[derive(Debug, Clone, Copy)]
 pub struct RoomOptions {
     /// Lower the quality of video nobody is watching at full size.
-    pub adaptive_stream: bool,
+    pub(crate) adaptive_stream: bool,
     /// Stop sending layers nobody subscribes to.
-    pub dynacast: bool,
+    pub(crate) dynacast: bool,
 }
 
 impl Default for RoomOptions {
@@ -63,7 +63,7 @@ impl Room {
     }
 
     /// Connects with auto-subscribe on; the SDK's error is classified, never passed through raw.
-    pub async fn connect(&self, url: &str, token: &Token) -> Result<(), ConnectError> {
+    pub(crate) async fn connect(&self, url: &str, token: &Token) -> Result<(), ConnectError> {
         let options = Object::new();
         set(&options, "autoSubscribe", &true.into());
         JsFuture::from(self.inner.connect(url, token.jwt().expose(), &options))
@@ -77,7 +77,7 @@ impl Room {
         let _ = JsFuture::from(self.inner.disconnect(true)).await;
     }
 
-    pub fn subscribe(&self, handler: impl Fn(RoomEvent) + 'static) -> EventSubscription {
+    pub(crate) fn subscribe(&self, handler: impl Fn(RoomEvent) + 'static) -> EventSubscription {
         EventSubscription::new(&self.inner, Rc::new(handler))
     }
 
@@ -131,7 +131,7 @@ impl Room {
     }
 
     /// Mutes (camera: also turns it off) or unmutes our published track of `kind`.
-    pub async fn set_muted(&self, kind: TrackKind, muted: bool) -> bool {
+    pub(crate) async fn set_muted(&self, kind: TrackKind, muted: bool) -> bool {
         let Some(track) = self.local_track(kind) else { return false };
         let promise = if muted { track.mute() } else { track.unmute() };
         JsFuture::from(promise).await.is_ok()
@@ -141,13 +141,8 @@ impl Room {
         self.local_tracks.borrow().iter().find(|t| TrackKind::from_sdk(&t.kind()) == Some(kind)).cloned()
     }
 
-    /// Switches a live call to another camera (`"videoinput"`) or microphone (`"audioinput"`).
-    pub async fn switch_device(&self, kind: &str, device_id: &str) -> bool {
-        JsFuture::from(self.inner.switch_active_device(kind, device_id)).await.is_ok()
-    }
-
     /// Shows the local camera in `element` (when there is one); true if a camera track is published.
-    pub fn attach_local_camera_to(&self, element: Option<impl AsRef<web_sys::HtmlMediaElement>>) -> bool {
+    pub(crate) fn attach_local_camera_to(&self, element: Option<impl AsRef<web_sys::HtmlMediaElement>>) -> bool {
         let Some(track) = self.local_track(TrackKind::Video) else { return false };
         if let Some(element) = element {
             track.attach(element.as_ref());
@@ -155,7 +150,7 @@ impl Room {
         true
     }
 
-    pub fn has_local(&self, kind: TrackKind) -> bool {
+    pub(crate) fn has_local(&self, kind: TrackKind) -> bool {
         self.local_track(kind).is_some()
     }
 
@@ -163,20 +158,16 @@ impl Room {
         self.inner.local_participant().is_camera_enabled()
     }
 
-    pub fn local_identity(&self) -> String {
-        self.inner.local_participant().identity()
-    }
-
-    pub fn remote_identities(&self) -> Vec<String> {
+    pub(crate) fn remote_identities(&self) -> Vec<String> {
         self.inner.remote_participants().keys().into_iter().filter_map(|k| k.ok()?.as_string()).collect()
     }
 
-    pub fn can_playback_audio(&self) -> bool {
+    pub(crate) fn can_playback_audio(&self) -> bool {
         self.inner.can_playback_audio()
     }
 
     /// Must run inside a click handler: browsers only unblock audio on a user gesture.
-    pub async fn start_audio(&self) -> bool {
+    pub(crate) async fn start_audio(&self) -> bool {
         JsFuture::from(self.inner.start_audio()).await.is_ok()
     }
 }

@@ -9,91 +9,85 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/js/livekit-client.js")]
 extern "C" {
     #[derive(Debug, Clone)]
-    pub type Room;
+    pub(crate) type Room;
 
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &JsValue) -> Room;
+    pub(crate) fn new(options: &JsValue) -> Room;
 
     #[wasm_bindgen(method)]
-    pub fn connect(this: &Room, url: &str, token: &str, options: &JsValue) -> Promise;
+    pub(crate) fn connect(this: &Room, url: &str, token: &str, options: &JsValue) -> Promise;
 
     #[wasm_bindgen(method)]
-    pub fn disconnect(this: &Room, stop_tracks: bool) -> Promise;
+    pub(crate) fn disconnect(this: &Room, stop_tracks: bool) -> Promise;
 
     /// One of the SDK's `ConnectionState` strings.
     #[wasm_bindgen(method, getter)]
-    pub fn state(this: &Room) -> String;
+    pub(crate) fn state(this: &Room) -> String;
 
     #[wasm_bindgen(method, getter, js_name = localParticipant)]
-    pub fn local_participant(this: &Room) -> LocalParticipant;
+    pub(crate) fn local_participant(this: &Room) -> LocalParticipant;
 
     #[wasm_bindgen(method, getter, js_name = remoteParticipants)]
-    pub fn remote_participants(this: &Room) -> Map;
+    pub(crate) fn remote_participants(this: &Room) -> Map;
 
     #[wasm_bindgen(method, getter, js_name = canPlaybackAudio)]
-    pub fn can_playback_audio(this: &Room) -> bool;
+    pub(crate) fn can_playback_audio(this: &Room) -> bool;
 
     #[wasm_bindgen(method, js_name = startAudio)]
-    pub fn start_audio(this: &Room) -> Promise;
-
-    #[wasm_bindgen(method, js_name = switchActiveDevice)]
-    pub fn switch_active_device(this: &Room, kind: &str, device_id: &str) -> Promise;
+    pub(crate) fn start_audio(this: &Room) -> Promise;
 
     #[wasm_bindgen(method)]
-    pub fn on(this: &Room, event: &str, listener: &Function) -> Room;
+    pub(crate) fn on(this: &Room, event: &str, listener: &Function) -> Room;
 
     #[wasm_bindgen(method)]
-    pub fn off(this: &Room, event: &str, listener: &Function) -> Room;
+    pub(crate) fn off(this: &Room, event: &str, listener: &Function) -> Room;
 
-    pub type Participant;
+    pub(crate) type Participant;
 
     #[wasm_bindgen(method, getter)]
-    pub fn identity(this: &Participant) -> String;
+    pub(crate) fn identity(this: &Participant) -> String;
 
     #[wasm_bindgen(method, getter, js_name = isLocal)]
-    pub fn is_local(this: &Participant) -> bool;
+    pub(crate) fn is_local(this: &Participant) -> bool;
 
     #[wasm_bindgen(extends = Participant)]
-    pub type LocalParticipant;
+    pub(crate) type LocalParticipant;
 
     #[wasm_bindgen(method, js_name = publishTrack)]
-    pub fn publish_track(this: &LocalParticipant, track: &Track) -> Promise;
+    pub(crate) fn publish_track(this: &LocalParticipant, track: &Track) -> Promise;
 
     /// `options` is `{audio, video}`, each `false`, `true` or `{deviceId}`; resolves to `LocalTrack[]`.
     #[wasm_bindgen(js_name = createLocalTracks)]
-    pub fn create_local_tracks(options: &JsValue) -> Promise;
+    pub(crate) fn create_local_tracks(options: &JsValue) -> Promise;
 
     #[wasm_bindgen(method, getter, js_name = isCameraEnabled)]
-    pub fn is_camera_enabled(this: &LocalParticipant) -> bool;
+    pub(crate) fn is_camera_enabled(this: &LocalParticipant) -> bool;
 
-    pub type TrackPublication;
+    pub(crate) type TrackPublication;
 
     /// `"audio"` or `"video"`.
     #[wasm_bindgen(method, getter)]
-    pub fn kind(this: &TrackPublication) -> String;
+    pub(crate) fn kind(this: &TrackPublication) -> String;
 
     #[derive(Debug, Clone)]
-    pub type Track;
+    pub(crate) type Track;
 
     /// `"audio"` or `"video"`.
     #[wasm_bindgen(method, getter)]
-    pub fn kind(this: &Track) -> String;
+    pub(crate) fn kind(this: &Track) -> String;
 
     /// The browser track underneath. Stopping it directly (not through `LocalTrack.stop`, which the SDK
     /// reports as a lost device and answers by opening a new one) releases the camera for good.
     #[wasm_bindgen(method, getter, js_name = mediaStreamTrack)]
-    pub fn media_stream_track(this: &Track) -> web_sys::MediaStreamTrack;
+    pub(crate) fn media_stream_track(this: &Track) -> web_sys::MediaStreamTrack;
 
     /// Local tracks only: stop sending (a camera also turns its light off) or resume.
     #[wasm_bindgen(method)]
-    pub fn mute(this: &Track) -> Promise;
+    pub(crate) fn mute(this: &Track) -> Promise;
 
     #[wasm_bindgen(method)]
-    pub fn unmute(this: &Track) -> Promise;
+    pub(crate) fn unmute(this: &Track) -> Promise;
 
     #[wasm_bindgen(method)]
-    pub fn attach(this: &Track, element: &web_sys::HtmlMediaElement) -> web_sys::HtmlMediaElement;
-
-    #[wasm_bindgen(method)]
-    pub fn detach(this: &Track, element: &web_sys::HtmlMediaElement) -> web_sys::HtmlMediaElement;
+    pub(crate) fn attach(this: &Track, element: &web_sys::HtmlMediaElement) -> web_sys::HtmlMediaElement;
 }

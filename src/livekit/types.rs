@@ -11,7 +11,7 @@ pub enum ConnectionState {
 }
 
 impl ConnectionState {
-    pub fn from_sdk(value: &str) -> Option<Self> {
+    pub(crate) fn from_sdk(value: &str) -> Option<Self> {
         Some(match value {
             "disconnected" => Self::Disconnected,
             "connecting" => Self::Connecting,
@@ -34,7 +34,7 @@ pub enum ConnectionQuality {
 }
 
 impl ConnectionQuality {
-    pub fn from_sdk(value: &str) -> Self {
+    pub(crate) fn from_sdk(value: &str) -> Self {
         match value {
             "excellent" => Self::Excellent,
             "good" => Self::Good,
@@ -44,7 +44,7 @@ impl ConnectionQuality {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::Excellent => "excellent",
             Self::Good => "good",
@@ -57,7 +57,7 @@ impl ConnectionQuality {
 
 /// `DisconnectReason` (livekit protocol `livekit_models.proto`), numeric at runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisconnectReason {
+pub(crate) enum DisconnectReason {
     Unknown,
     ClientInitiated,
     DuplicateIdentity,
@@ -79,7 +79,7 @@ pub enum DisconnectReason {
 
 impl DisconnectReason {
     /// `None` (the SDK passes `undefined` when reconnection gave up) and unknown numbers are `Unknown`.
-    pub fn from_sdk(value: Option<f64>) -> Self {
+    pub(crate) fn from_sdk(value: Option<f64>) -> Self {
         const ALL: [DisconnectReason; 17] = [
             DisconnectReason::Unknown,
             DisconnectReason::ClientInitiated,
@@ -106,7 +106,7 @@ impl DisconnectReason {
     }
 
     /// The protocol's name, for logs and metrics.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Unknown => "unknown",
             Self::ClientInitiated => "client_initiated",
@@ -129,7 +129,7 @@ impl DisconnectReason {
     }
 
     /// What the person reads when the call ends this way.
-    pub fn sentence(self) -> &'static str {
+    pub(crate) fn sentence(self) -> &'static str {
         match self {
             Self::ClientInitiated => "You left the call.",
             Self::DuplicateIdentity => "You joined this date from another tab or device, so this one was disconnected.",
@@ -151,13 +151,13 @@ impl DisconnectReason {
 
 /// A track's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrackKind {
+pub(crate) enum TrackKind {
     Audio,
     Video,
 }
 
 impl TrackKind {
-    pub fn from_sdk(value: &str) -> Option<Self> {
+    pub(crate) fn from_sdk(value: &str) -> Option<Self> {
         match value {
             "audio" => Some(Self::Audio),
             "video" => Some(Self::Video),

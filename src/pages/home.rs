@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn Home() -> impl IntoView {
+pub(crate) fn Home() -> impl IntoView {
     view! {
         <section class="panel">
             <h1>"video-date"</h1>

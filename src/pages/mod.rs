@@ -1,4 +1,4 @@
-pub mod home;
-pub mod not_found;
-pub mod sign_in;
+pub(crate) mod home;
+pub(crate) mod not_found;
+pub(crate) mod sign_in;
 pub mod video_date;

@@ -7,12 +7,12 @@ use crate::config::Config;
 use crate::supabase::session;
 
 /// Only same-site paths: `next` comes from the URL, so an absolute URL would be an open redirect.
-pub fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or("/").to_owned()
 }
 
 #[component]
-pub fn SignIn(next: Option<String>) -> impl IntoView {
+pub(crate) fn SignIn(next: Option<String>) -> impl IntoView {
     let config = expect_context::<Config>();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

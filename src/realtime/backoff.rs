@@ -28,7 +28,7 @@ impl BackoffPolicy {
 
     /// The wait before attempt `attempt`, in whole milliseconds, for a `random` value in `[0, 1]`
     /// (anything outside is clamped, NaN counts as 0).
-    pub fn delay(&self, attempt: u32, random: f64) -> Duration {
+    pub(crate) fn delay(&self, attempt: u32, random: f64) -> Duration {
         let ceiling_ms = self.ceiling(attempt).as_millis() as f64;
         // `as u64` saturates and maps NaN to 0, so no random value can panic here.
         Duration::from_millis((ceiling_ms * random.clamp(0.0, 1.0)).round() as u64)
@@ -36,7 +36,7 @@ impl BackoffPolicy {
 }
 
 /// The attempts made since the last success, against a policy.
-pub struct Backoff {
+pub(crate) struct Backoff {
     policy: BackoffPolicy,
     attempts: u32,
     random: Box<dyn FnMut() -> f64>,
@@ -44,21 +44,21 @@ pub struct Backoff {
 
 impl Backoff {
     /// `random` yields values in `[0, 1]`: `js_sys::Math::random` in the browser, a seeded sequence in tests.
-    pub fn new(policy: BackoffPolicy, random: impl FnMut() -> f64 + 'static) -> Self {
+    pub(crate) fn new(policy: BackoffPolicy, random: impl FnMut() -> f64 + 'static) -> Self {
         Backoff { policy, attempts: 0, random: Box::new(random) }
     }
 
-    pub fn policy(&self) -> BackoffPolicy {
+    pub(crate) fn policy(&self) -> BackoffPolicy {
         self.policy
     }
 
     /// Attempts made since the last [`Backoff::reset`].
-    pub fn attempts(&self) -> u32 {
+    pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// Counts one more attempt and returns its delay, or `None` once `max_attempts` have been made.
-    pub fn next_delay(&mut self) -> Option<Duration> {
+    pub(crate) fn next_delay(&mut self) -> Option<Duration> {
         if self.attempts >= self.policy.max_attempts {
             return None;
         }
@@ -67,7 +67,7 @@ impl Backoff {
         Some(delay)
     }
 
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.attempts = 0;
     }
 }

@@ -14,7 +14,7 @@ use crate::token::Secret;
 
 /// The statuses realtime-js reports from `subscribe`, with the same meanings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChannelStatus {
+pub(crate) enum ChannelStatus {
     Subscribed,
     /// No join reply within the timeout.
     TimedOut,
@@ -25,7 +25,7 @@ pub enum ChannelStatus {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ChannelEvent {
+pub(crate) enum ChannelEvent {
     Status(ChannelStatus),
     PostgresChange(PostgresChange),
     System(SystemMessage),

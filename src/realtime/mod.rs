@@ -12,15 +12,10 @@ mod socket;
 
 use std::time::Duration;
 
-pub use backoff::{Backoff, BackoffPolicy};
+pub use backoff::BackoffPolicy;
 pub(crate) use listener::EventListener;
-pub use channel::{ChannelEvent, ChannelStatus};
-pub use protocol::{
-    decode, encode, BroadcastConfig, ChangeType, Envelope, JoinConfig, JoinPayload, Message, PostgresChange,
-    PostgresChangesBinding, PresenceConfig, ProtocolError, Status, SystemMessage, Vsn,
-};
-pub use resilient::{Command, Input, RealtimeStatus, ResilientChannel, Resubscriber, Signal};
-pub use socket::endpoint_url;
+pub use protocol::{ChangeType, PostgresChange};
+pub use resilient::{RealtimeStatus, ResilientChannel};
 
 use crate::token::Secret;
 

@@ -1,5 +1,5 @@
-//! The Supabase Realtime (Phoenix) wire format as typed messages, for both text protocol versions:
-//! 1.0.0 objects `{topic,event,payload,ref,join_ref}` and 2.0.0 arrays `[join_ref,ref,topic,event,payload]`.
+//! The Supabase Realtime (Phoenix) wire format as typed messages, in text protocol version 1.0.0: objects
+//! `{topic,event,payload,ref,join_ref}`. (2.0.0's arrays carry the same fields; nothing here needs them.)
 //! Pure: no browser APIs, so every frame shape the client sends or reads is checked with plain `cargo test`.
 //! A frame that does not fit becomes a [`ProtocolError`], never a panic; its message never quotes the frame.
 
@@ -10,36 +10,23 @@ use thiserror::Error;
 use crate::token::Secret;
 use crate::wire::{self, WireError};
 
-/// The protocol version, sent as the socket URL's `vsn` parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Vsn {
-    V1,
-    V2,
-}
+/// The protocol version this codec speaks, sent as the socket URL's `vsn` parameter.
+pub(crate) const VSN: &str = "1.0.0";
 
-impl Vsn {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vsn::V1 => "1.0.0",
-            Vsn::V2 => "2.0.0",
-        }
-    }
-}
-
-/// One frame: a message and where it belongs. The server leaves `join_ref` out in 1.0.0 (and for fan-out
-/// messages in 2.0.0); `msg_ref` is set on pushes that expect a reply and on the replies themselves.
+/// One frame: a message and where it belongs. The server leaves `join_ref` out in 1.0.0; `msg_ref` is set on
+/// pushes that expect a reply and on the replies themselves.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Envelope {
-    pub join_ref: Option<String>,
-    pub msg_ref: Option<String>,
-    pub topic: String,
-    pub message: Message,
+pub(crate) struct Envelope {
+    pub(crate) join_ref: Option<String>,
+    pub(crate) msg_ref: Option<String>,
+    pub(crate) topic: String,
+    pub(crate) message: Message,
 }
 
 impl Envelope {
     /// The join this frame belongs to, if it says. `phx_close` and `phx_error` carry it as `ref` (1.0.0 has no
     /// `join_ref` on server frames), so a close of an old join is never taken for a close of the current one.
-    pub fn join_ref(&self) -> Option<&str> {
+    pub(crate) fn join_ref(&self) -> Option<&str> {
         match (&self.join_ref, &self.message) {
             (Some(join_ref), _) => Some(join_ref),
             (None, Message::Close | Message::Error) => self.msg_ref.as_deref(),
@@ -49,7 +36,7 @@ impl Envelope {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Message {
+pub(crate) enum Message {
     /// `phx_join` (client to server).
     Join(JoinPayload),
     /// `phx_reply` to the push whose ref it carries.
@@ -86,7 +73,7 @@ pub enum Message {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Error,
 }
@@ -94,50 +81,50 @@ pub enum Status {
 /// The `phx_join` payload: what to listen to, and as whom. Lenient like the server: a missing part of the
 /// config takes its default.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct JoinPayload {
+pub(crate) struct JoinPayload {
     #[serde(default)]
-    pub config: JoinConfig,
+    pub(crate) config: JoinConfig,
     /// The user's JWT; without it the server uses the socket's anon key.
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "Secret::serialize_exposed_optional")]
-    pub access_token: Option<Secret>,
+    pub(crate) access_token: Option<Secret>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
-pub struct JoinConfig {
-    pub postgres_changes: Vec<PostgresChangesBinding>,
-    pub broadcast: BroadcastConfig,
-    pub presence: PresenceConfig,
-    pub private: bool,
+pub(crate) struct JoinConfig {
+    pub(crate) postgres_changes: Vec<PostgresChangesBinding>,
+    pub(crate) broadcast: BroadcastConfig,
+    pub(crate) presence: PresenceConfig,
+    pub(crate) private: bool,
 }
 
 /// One `postgres_changes` subscription: `event` is `*`, `INSERT`, `UPDATE` or `DELETE`; `filter` is like `id=eq.42`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PostgresChangesBinding {
-    pub event: String,
-    pub schema: String,
+pub(crate) struct PostgresChangesBinding {
+    pub(crate) event: String,
+    pub(crate) schema: String,
     #[serde(default)]
-    pub table: String,
+    pub(crate) table: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<String>,
+    pub(crate) filter: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
-pub struct BroadcastConfig {
+pub(crate) struct BroadcastConfig {
     /// Sent as `self`: whether our own broadcasts come back to us.
     #[serde(rename = "self")]
-    pub receive_own: bool,
+    pub(crate) receive_own: bool,
     /// Whether the server acknowledges each broadcast with a reply.
-    pub ack: bool,
+    pub(crate) ack: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
-pub struct PresenceConfig {
+pub(crate) struct PresenceConfig {
     /// Empty: the server picks one.
-    pub key: String,
-    pub enabled: bool,
+    pub(crate) key: String,
+    pub(crate) enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,16 +133,6 @@ pub enum ChangeType {
     Insert,
     Update,
     Delete,
-}
-
-impl ChangeType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeType::Insert => "INSERT",
-            ChangeType::Update => "UPDATE",
-            ChangeType::Delete => "DELETE",
-        }
-    }
 }
 
 /// A row change. `record` is the new row (`Null` for a delete), `old_record` the old one (`Null` for an insert;
@@ -177,30 +154,27 @@ pub struct PostgresChange {
 
 /// A `system` push: the outcome of the postgres_changes set-up after a join, or why the server shuts a channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SystemMessage {
+pub(crate) struct SystemMessage {
     /// `postgres_changes` or `system`.
-    pub extension: String,
-    pub status: Status,
+    pub(crate) extension: String,
+    pub(crate) status: Status,
     #[serde(default, deserialize_with = "empty_if_null")]
-    pub message: String,
+    pub(crate) message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ProtocolError {
+pub(crate) enum ProtocolError {
     #[error("The realtime server sent a frame that is not JSON ({0}). Check that the URL points at a Supabase Realtime server.")]
     NotJson(WireError),
-    #[error("The realtime server sent a frame that is not a protocol {vsn} message ({expected}). Check that the socket asks for the protocol version the server speaks.")]
-    NotAnEnvelope { vsn: &'static str, expected: &'static str },
+    #[error("The realtime server sent a frame that is not a protocol 1.0.0 message (an object with topic, event, payload and ref). Check that the socket asks for the protocol version the server speaks.")]
+    NotAnEnvelope,
     #[error("The realtime server's \"{event}\" message has a missing or invalid \"{field}\". The server may be newer than this app; if it keeps happening, tell whoever runs this site.")]
     BadField { event: String, field: String },
     #[error("The realtime server sent an event this app does not know (\"{0}\"); it is ignored.")]
     UnknownEvent(String),
 }
 
-const V1_EXPECTED: &str = "an object with topic, event, payload and ref";
-const V2_EXPECTED: &str = "an array of join_ref, ref, topic, event, payload";
-
-/// The envelope's fields by name, whichever version carried them.
+/// The envelope's fields by name.
 #[derive(Deserialize)]
 struct Frame {
     #[serde(default)]
@@ -213,30 +187,20 @@ struct Frame {
     payload: Value,
 }
 
-/// The frame's text for `vsn`.
-pub fn encode(vsn: Vsn, envelope: &Envelope) -> String {
+/// The frame's text.
+pub(crate) fn encode(envelope: &Envelope) -> String {
     let (event, payload) = envelope.message.to_wire();
     let (join_ref, msg_ref, topic) = (&envelope.join_ref, &envelope.msg_ref, &envelope.topic);
-    let frame = match vsn {
-        Vsn::V1 => json!({"topic": topic, "event": event, "payload": payload, "ref": msg_ref, "join_ref": join_ref}),
-        Vsn::V2 => json!([join_ref, msg_ref, topic, event, payload]),
-    };
-    frame.to_string()
+    json!({"topic": topic, "event": event, "payload": payload, "ref": msg_ref, "join_ref": join_ref}).to_string()
 }
 
-/// A frame received as text in `vsn`.
-pub fn decode(vsn: Vsn, text: &str) -> Result<Envelope, ProtocolError> {
+/// A frame received as text.
+pub(crate) fn decode(text: &str) -> Result<Envelope, ProtocolError> {
     let frame: Value = wire::parse(text).map_err(ProtocolError::NotJson)?;
-    let named = match (vsn, frame) {
-        (Vsn::V1, frame @ Value::Object(_)) => frame,
-        (Vsn::V2, Value::Array(items)) if items.len() == 5 => {
-            let [join_ref, msg_ref, topic, event, payload] = <[Value; 5]>::try_from(items).unwrap_or_default();
-            json!({"join_ref": join_ref, "ref": msg_ref, "topic": topic, "event": event, "payload": payload})
-        }
-        (Vsn::V1, _) => return Err(ProtocolError::NotAnEnvelope { vsn: vsn.as_str(), expected: V1_EXPECTED }),
-        (Vsn::V2, _) => return Err(ProtocolError::NotAnEnvelope { vsn: vsn.as_str(), expected: V2_EXPECTED }),
-    };
-    let frame: Frame = wire::from_value(named).map_err(|err| bad_field("envelope", &err))?;
+    if !frame.is_object() {
+        return Err(ProtocolError::NotAnEnvelope);
+    }
+    let frame: Frame = wire::from_value(frame).map_err(|err| bad_field("envelope", &err))?;
     Ok(Envelope {
         join_ref: frame.join_ref,
         msg_ref: frame.msg_ref,
@@ -409,17 +373,14 @@ mod tests {
                        "private": false},
             "access_token": "user.jwt.value"
         });
-        let v1 = parsed(&encode(Vsn::V1, &join));
         assert_eq!(
-            v1,
+            parsed(&encode(&join)),
             json!({"topic": "realtime:video-date:42", "event": "phx_join", "payload": &expected_payload, "ref": "1", "join_ref": "1"})
         );
-        let v2 = parsed(&encode(Vsn::V2, &join));
-        assert_eq!(v2, json!(["1", "1", "realtime:video-date:42", "phx_join", expected_payload]));
     }
 
     #[test]
-    fn every_message_survives_a_round_trip_in_both_versions() {
+    fn every_message_survives_a_round_trip() {
         let change = PostgresChange {
             change: ChangeType::Update,
             schema: "public".into(),
@@ -444,16 +405,10 @@ mod tests {
             Message::Leave,
             Message::AccessToken(Secret::new("refreshed.jwt.value")),
         ];
-        for vsn in [Vsn::V1, Vsn::V2] {
-            for message in &messages {
-                let envelope = Envelope {
-                    join_ref: Some("3".into()),
-                    msg_ref: None,
-                    topic: "realtime:x".into(),
-                    message: message.clone(),
-                };
-                assert_eq!(decode(vsn, &encode(vsn, &envelope)).as_ref(), Ok(&envelope), "{vsn:?} {message:?}");
-            }
+        for message in &messages {
+            let topic = "realtime:x".into();
+            let envelope = Envelope { join_ref: Some("3".into()), msg_ref: None, topic, message: message.clone() };
+            assert_eq!(decode(&encode(&envelope)).as_ref(), Ok(&envelope), "{message:?}");
         }
     }
 
@@ -461,22 +416,22 @@ mod tests {
     fn decodes_the_official_server_frames() {
         let heartbeat_reply =
             r#"{"topic":"phoenix","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"5"}"#;
-        let reply = decode(Vsn::V1, heartbeat_reply).unwrap();
+        let reply = decode(heartbeat_reply).unwrap();
         assert_eq!(reply.join_ref, None, "1.0.0 server frames have no join_ref");
         assert_eq!(reply.msg_ref.as_deref(), Some("5"));
         assert_eq!(reply.message, Message::Reply { status: Status::Ok, response: json!({}) });
 
-        let join_ok = r#"["1","1","realtime:x","phx_reply",{"status":"ok","response":{"postgres_changes":[{"id":30636876,"event":"UPDATE","schema":"public","table":"video_dates","filter":"id=eq.42"}]}}]"#;
-        let Message::Reply { status: Status::Ok, response } = decode(Vsn::V2, join_ok).unwrap().message else {
+        let join_ok = r#"{"topic":"realtime:x","event":"phx_reply","payload":{"status":"ok","response":{"postgres_changes":[{"id":30636876,"event":"UPDATE","schema":"public","table":"video_dates","filter":"id=eq.42"}]}},"ref":"1","join_ref":"1"}"#;
+        let Message::Reply { status: Status::Ok, response } = decode(join_ok).unwrap().message else {
             panic!("an ok reply")
         };
         assert_eq!(response["postgres_changes"][0]["id"].as_u64(), Some(30636876));
 
         let join_error = r#"{"topic":"realtime:x","event":"phx_reply","payload":{"status":"error","response":{"reason":"InvalidJWTToken: Token has expired 12 seconds ago"}},"ref":"1"}"#;
-        assert!(matches!(decode(Vsn::V1, join_error).unwrap().message, Message::Reply { status: Status::Error, .. }));
+        assert!(matches!(decode(join_error).unwrap().message, Message::Reply { status: Status::Error, .. }));
 
-        let change = r#"[null,null,"realtime:x","postgres_changes",{"ids":[30636876],"data":{"columns":[{"name":"id","type":"int4"}],"commit_timestamp":"2026-08-21T10:00:00Z","errors":null,"schema":"public","table":"video_dates","type":"UPDATE","record":{"id":42,"status":"live"},"old_record":{"id":42}}}]"#;
-        let Message::PostgresChanges { ids, change } = decode(Vsn::V2, change).unwrap().message else {
+        let change = r#"{"topic":"realtime:x","event":"postgres_changes","payload":{"ids":[30636876],"data":{"columns":[{"name":"id","type":"int4"}],"commit_timestamp":"2026-08-21T10:00:00Z","errors":null,"schema":"public","table":"video_dates","type":"UPDATE","record":{"id":42,"status":"live"},"old_record":{"id":42}}},"ref":null}"#;
+        let Message::PostgresChanges { ids, change } = decode(change).unwrap().message else {
             panic!("a change")
         };
         assert_eq!(ids, vec![30636876]);
@@ -487,12 +442,12 @@ mod tests {
         assert_eq!(change.commit_timestamp, "2026-08-21T10:00:00Z");
 
         let insert = r#"{"topic":"realtime:x","event":"postgres_changes","payload":{"ids":[1],"data":{"schema":"public","table":"video_dates","type":"INSERT","commit_timestamp":"t","record":{"id":1}}},"ref":null}"#;
-        let Message::PostgresChanges { change, .. } = decode(Vsn::V1, insert).unwrap().message else { panic!() };
+        let Message::PostgresChanges { change, .. } = decode(insert).unwrap().message else { panic!() };
         assert_eq!((change.change, change.old_record), (ChangeType::Insert, Value::Null));
 
         let system = r#"{"topic":"realtime:x","event":"system","payload":{"extension":"postgres_changes","status":"error","message":"Unable to subscribe to changes with given parameters.","channel":"x"},"ref":null}"#;
         assert_eq!(
-            decode(Vsn::V1, system).unwrap().message,
+            decode(system).unwrap().message,
             Message::System(SystemMessage {
                 extension: "postgres_changes".into(),
                 status: Status::Error,
@@ -500,78 +455,66 @@ mod tests {
             })
         );
 
-        let close = decode(Vsn::V1, r#"{"topic":"realtime:x","event":"phx_close","payload":{},"ref":"4"}"#).unwrap();
+        let close = decode(r#"{"topic":"realtime:x","event":"phx_close","payload":{},"ref":"4"}"#).unwrap();
         assert_eq!(
             (close.message.clone(), close.join_ref()),
             (Message::Close, Some("4")),
             "phx_close names its join in ref"
         );
-        let error = decode(Vsn::V2, r#"["4","4","realtime:x","phx_error",{}]"#).unwrap();
+        let error =
+            decode(r#"{"topic":"realtime:x","event":"phx_error","payload":{},"ref":"4","join_ref":"4"}"#).unwrap();
         assert_eq!((error.message.clone(), error.join_ref()), (Message::Error, Some("4")));
-        let fan_out =
-            decode(Vsn::V2, r#"[null,null,"realtime:x","broadcast",{"type":"broadcast","event":"e","payload":{}}]"#);
+        let fan_out = r#"{"topic":"realtime:x","event":"broadcast","payload":{"type":"broadcast","event":"e","payload":{}},"ref":null}"#;
+        let fan_out = decode(fan_out);
         assert_eq!(fan_out.unwrap().join_ref(), None);
 
         let diff = r#"{"topic":"realtime:x","event":"presence_diff","payload":{"joins":{"a":{"metas":[]}},"leaves":{}},"ref":null}"#;
-        assert!(matches!(decode(Vsn::V1, diff).unwrap().message, Message::PresenceDiff { .. }));
+        assert!(matches!(decode(diff).unwrap().message, Message::PresenceDiff { .. }));
     }
 
     #[test]
     fn malformed_frames_are_typed_errors() {
-        assert!(matches!(decode(Vsn::V1, "not json"), Err(ProtocolError::NotJson(_))));
-        assert!(matches!(decode(Vsn::V1, "[1,2,3,4,5]"), Err(ProtocolError::NotAnEnvelope { vsn: "1.0.0", .. })));
-        assert!(matches!(decode(Vsn::V2, "{}"), Err(ProtocolError::NotAnEnvelope { vsn: "2.0.0", .. })));
-        assert!(matches!(decode(Vsn::V2, r#"[null,null,"t","heartbeat"]"#), Err(ProtocolError::NotAnEnvelope { .. })));
+        assert!(matches!(decode("not json"), Err(ProtocolError::NotJson(_))));
+        assert!(matches!(decode("[1,2,3,4,5]"), Err(ProtocolError::NotAnEnvelope)));
+        assert!(matches!(decode(r#""heartbeat""#), Err(ProtocolError::NotAnEnvelope)));
         let bad_field =
             |event: &str, field: &str| Err(ProtocolError::BadField { event: event.into(), field: field.into() });
+        let frame =
+            |event: &str, payload: &str| format!(r#"{{"topic":"t","event":"{event}","payload":{payload},"ref":null}}"#);
+        let numeric_topic = r#"{"topic":1,"event":"heartbeat","payload":{},"ref":null}"#;
+        assert_eq!(decode(numeric_topic), bad_field("envelope", "topic"));
+        assert_eq!(decode(r#"{"topic":"t","event":"heartbeat","payload":{},"ref":7}"#), bad_field("envelope", "ref"));
+        assert_eq!(decode(&frame("phx_reply", r#"{"status":"maybe"}"#)), bad_field("phx_reply", "status"));
         assert_eq!(
-            decode(Vsn::V1, r#"{"topic":1,"event":"heartbeat","payload":{},"ref":null}"#),
-            bad_field("envelope", "topic")
-        );
-        assert_eq!(decode(Vsn::V2, r#"[null,7,"t","heartbeat",{}]"#), bad_field("envelope", "ref"));
-        assert_eq!(
-            decode(Vsn::V2, r#"[null,null,"t","phx_reply",{"status":"maybe"}]"#),
-            bad_field("phx_reply", "status")
-        );
-        assert_eq!(
-            decode(Vsn::V2, r#"[null,null,"t","postgres_changes",{"data":{"type":"TRUNCATE"}}]"#),
+            decode(&frame("postgres_changes", r#"{"data":{"type":"TRUNCATE"}}"#)),
             bad_field("postgres_changes", "data.type")
         );
         assert_eq!(
-            decode(
-                Vsn::V2,
-                r#"[null,null,"t","postgres_changes",{"ids":[-1],"data":{"type":"INSERT","schema":"s","table":"t"}}]"#
-            ),
+            decode(&frame("postgres_changes", r#"{"ids":[-1],"data":{"type":"INSERT","schema":"s","table":"t"}}"#)),
             bad_field("postgres_changes", "ids[0]")
         );
-        assert_eq!(decode(Vsn::V2, r#"[null,null,"t","system",{"status":"ok"}]"#), bad_field("system", "extension"));
+        assert_eq!(decode(&frame("system", r#"{"status":"ok"}"#)), bad_field("system", "extension"));
         assert_eq!(
-            decode(Vsn::V2, r#"[null,null,"t","phx_join",{"config":{"postgres_changes":{}}}]"#),
+            decode(&frame("phx_join", r#"{"config":{"postgres_changes":{}}}"#)),
             bad_field("phx_join", "config.postgres_changes")
         );
-        assert_eq!(decode(Vsn::V2, r#"[null,null,"t","nope",{}]"#), Err(ProtocolError::UnknownEvent("nope".into())));
+        assert_eq!(decode(&frame("nope", "{}")), Err(ProtocolError::UnknownEvent("nope".into())));
     }
 
     #[test]
     fn a_malformed_frame_never_quotes_the_token_it_carries() {
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl";
         let frames = [
-            (
-                Vsn::V1,
-                format!(r#"{{"topic":"t","event":"access_token","payload":{{"access_token":["{token}"]}},"ref":"1"}}"#),
+            format!(r#"{{"topic":"t","event":"access_token","payload":{{"access_token":["{token}"]}},"ref":"1"}}"#),
+            format!(
+                r#"{{"topic":"t","event":"phx_join","payload":{{"access_token":"{token}","config":{{"private":"{token}"}}}},"ref":"1"}}"#
             ),
-            (
-                Vsn::V1,
-                format!(
-                    r#"{{"topic":"t","event":"phx_join","payload":{{"access_token":"{token}","config":{{"private":"{token}"}}}},"ref":"1"}}"#
-                ),
-            ),
-            (Vsn::V2, format!(r#"["1",2,"t","access_token",{{"access_token":"{token}"}}]"#)),
-            (Vsn::V2, format!(r#"["1","2","t","access_token",{{"access_token":"{token}"]"#)),
-            (Vsn::V2, format!(r#"["1","2",{{"topic":"{token}"}},"access_token",{{}}]"#)),
+            format!(r#"{{"topic":"t","event":"access_token","payload":{{"access_token":"{token}"}},"ref":2}}"#),
+            format!(r#"{{"topic":"t","event":"access_token","payload":{{"access_token":"{token}"],"ref":"2"}}"#),
+            format!(r#"{{"topic":{{"topic":"{token}"}},"event":"access_token","payload":{{}},"ref":"2"}}"#),
         ];
-        for (vsn, frame) in frames {
-            let err = decode(vsn, &frame).unwrap_err();
+        for frame in frames {
+            let err = decode(&frame).unwrap_err();
             let shown = format!("{err} {err:?}");
             assert!(!shown.contains("eyJ") && !shown.contains("c2lnbmF0dXJl"), "{shown}");
         }
@@ -585,7 +528,7 @@ mod tests {
             topic: "realtime:x".into(),
             message: Message::AccessToken(Secret::new("secret.jwt.value")),
         };
-        assert!(encode(Vsn::V1, &push).contains(r#""access_token":"secret.jwt.value""#));
+        assert!(encode(&push).contains(r#""access_token":"secret.jwt.value""#));
         assert!(!format!("{push:?}").contains("secret.jwt.value"));
         let join = Message::Join(video_date_join());
         assert!(!format!("{join:?}").contains("user.jwt.value"));

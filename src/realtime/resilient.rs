@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use super::backoff::{Backoff, BackoffPolicy};
 use super::channel::{Channel, ChannelEvent, ChannelStatus};
 use super::listener::EventListener;
-use super::protocol::{JoinConfig, JoinPayload, PostgresChange, PostgresChangesBinding, Status, Vsn};
+use super::protocol::{JoinConfig, JoinPayload, PostgresChange, PostgresChangesBinding, Status};
 use super::socket::{endpoint_url, Socket};
 use super::RealtimeOptions;
 use crate::metrics::{self, Metric};
@@ -54,7 +54,7 @@ impl std::fmt::Display for RealtimeStatus {
 
 /// What one channel instance reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     Subscribed,
     Closed,
     ChannelError(String),
@@ -65,7 +65,7 @@ pub enum Signal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     Start,
     /// A signal of the channel instance `generation`; signals of any other instance are stale and ignored.
     Channel {
@@ -95,7 +95,7 @@ impl Input {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     /// Open a new channel instance with this generation (the previous one is already closed).
     OpenChannel {
         generation: u64,
@@ -120,7 +120,7 @@ enum Phase {
 
 /// Decides when to resubscribe. Each failure of the current instance counts one attempt and schedules one new
 /// instance; however many signals report the same failure, only the first does anything.
-pub struct Resubscriber {
+pub(crate) struct Resubscriber {
     backoff: Backoff,
     generation: u64,
     phase: Phase,
@@ -129,7 +129,7 @@ pub struct Resubscriber {
 
 impl Resubscriber {
     /// `random` yields values in `[0, 1]` for the jitter.
-    pub fn new(policy: BackoffPolicy, random: impl FnMut() -> f64 + 'static) -> Self {
+    pub(crate) fn new(policy: BackoffPolicy, random: impl FnMut() -> f64 + 'static) -> Self {
         Resubscriber {
             backoff: Backoff::new(policy, random),
             generation: 0,
@@ -138,11 +138,11 @@ impl Resubscriber {
         }
     }
 
-    pub fn status(&self) -> &RealtimeStatus {
+    pub(crate) fn status(&self) -> &RealtimeStatus {
         &self.status
     }
 
-    pub fn handle(&mut self, input: Input) -> Vec<Command> {
+    pub(crate) fn handle(&mut self, input: Input) -> Vec<Command> {
         match input {
             Input::Start if self.phase == Phase::Idle => self.open(),
             Input::Channel { generation, signal } if self.phase == (Phase::Open { generation }) => match signal {
@@ -252,9 +252,9 @@ impl ResilientChannel {
         on_change: impl Fn(PostgresChange) + 'static,
         on_status: impl Fn(RealtimeStatus) + 'static,
     ) -> Self {
-        let url = endpoint_url(&options.supabase_url, &options.anon_key, Vsn::V1);
+        let url = endpoint_url(&options.supabase_url, &options.anon_key);
         let shell = Rc::new(Shell {
-            socket: Socket::new(url, Vsn::V1, options.heartbeat_interval),
+            socket: Socket::new(url, options.heartbeat_interval),
             machine: RefCell::new(Resubscriber::new(options.backoff, js_sys::Math::random)),
             options: RefCell::new(options),
             channel: RefCell::new(None),

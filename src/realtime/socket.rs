@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::WebSocket;
 
 use super::listener::EventListener;
-use super::protocol::{self, Envelope, JoinPayload, Message, Status, Vsn};
+use super::protocol::{self, Envelope, JoinPayload, Message, Status, VSN};
 
 /// What a channel hears from the socket.
 pub(crate) enum SocketEvent<'a> {
@@ -25,14 +25,14 @@ pub(crate) enum SocketEvent<'a> {
 type Handler = Rc<dyn Fn(SocketEvent)>;
 
 /// The socket URL for a Supabase project URL: `http(s)://host` becomes `ws(s)://host/realtime/v1/websocket?...`.
-pub fn endpoint_url(supabase_url: &str, anon_key: &str, vsn: Vsn) -> String {
+pub(crate) fn endpoint_url(supabase_url: &str, anon_key: &str) -> String {
     let base = supabase_url.trim_end_matches('/');
     let base = match base.split_once("://") {
         Some(("https", rest)) => format!("wss://{rest}"),
         Some(("http", rest)) => format!("ws://{rest}"),
         _ => base.to_owned(),
     };
-    format!("{base}/realtime/v1/websocket?apikey={}&vsn={}", query_escape(anon_key), vsn.as_str())
+    format!("{base}/realtime/v1/websocket?apikey={}&vsn={}", query_escape(anon_key), VSN)
 }
 
 /// The socket URL as it may be logged: without its query, which carries the project's API key (a JWT).
@@ -85,7 +85,6 @@ impl Drop for Connection {
 
 struct Inner {
     url: String,
-    vsn: Vsn,
     heartbeat_interval: Duration,
     next_ref: Cell<u64>,
     members: RefCell<Vec<Member>>,
@@ -98,10 +97,9 @@ struct Inner {
 pub(crate) struct Socket(Rc<Inner>);
 
 impl Socket {
-    pub(crate) fn new(url: String, vsn: Vsn, heartbeat_interval: Duration) -> Socket {
+    pub(crate) fn new(url: String, heartbeat_interval: Duration) -> Socket {
         Socket(Rc::new(Inner {
             url,
-            vsn,
             heartbeat_interval,
             next_ref: Cell::new(0),
             members: RefCell::new(Vec::new()),
@@ -219,7 +217,7 @@ impl Inner {
     }
 
     fn send(&self, envelope: &Envelope) {
-        let text = protocol::encode(self.vsn, envelope);
+        let text = protocol::encode(envelope);
         let mut connection = self.connection.borrow_mut();
         match connection.as_mut() {
             Some(connection) if connection.open => {
@@ -276,7 +274,7 @@ impl Inner {
     }
 
     fn on_text(&self, text: &str) {
-        let envelope = match protocol::decode(self.vsn, text) {
+        let envelope = match protocol::decode(text) {
             Ok(envelope) => envelope,
             Err(err) => {
                 tracing::debug!("realtime frame dropped: {err}");
@@ -355,7 +353,7 @@ mod tests {
 
     #[test]
     fn the_logged_url_leaves_out_the_api_key() {
-        let url = endpoint_url("https://x.supabase.co", "eyJ.a-b_c.d", Vsn::V2);
+        let url = endpoint_url("https://x.supabase.co", "eyJ.a-b_c.d");
         assert_eq!(without_query(&url), "wss://x.supabase.co/realtime/v1/websocket");
         assert_eq!(without_query("ws://host/path"), "ws://host/path");
     }
@@ -363,15 +361,15 @@ mod tests {
     #[test]
     fn the_socket_url_follows_the_project_url() {
         assert_eq!(
-            endpoint_url("http://127.0.0.1:8797", "dev-anon-key", Vsn::V1),
+            endpoint_url("http://127.0.0.1:8797", "dev-anon-key"),
             "ws://127.0.0.1:8797/realtime/v1/websocket?apikey=dev-anon-key&vsn=1.0.0"
         );
         assert_eq!(
-            endpoint_url("https://x.supabase.co/", "eyJ.a-b_c.d", Vsn::V2),
-            "wss://x.supabase.co/realtime/v1/websocket?apikey=eyJ.a-b_c.d&vsn=2.0.0"
+            endpoint_url("https://x.supabase.co/", "eyJ.a-b_c.d"),
+            "wss://x.supabase.co/realtime/v1/websocket?apikey=eyJ.a-b_c.d&vsn=1.0.0"
         );
         assert_eq!(
-            endpoint_url("https://x.supabase.co", "a b&c=d/é", Vsn::V1),
+            endpoint_url("https://x.supabase.co", "a b&c=d/é"),
             "wss://x.supabase.co/realtime/v1/websocket?apikey=a%20b%26c%3Dd%2F%C3%A9&vsn=1.0.0"
         );
     }

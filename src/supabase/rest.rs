@@ -15,7 +15,7 @@ use crate::token::sanitize_excerpt;
 use crate::wire;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DateError {
+pub(crate) enum DateError {
     #[error("Your sign-in has expired. Sign in again, then open your date.")]
     Unauthorized,
     #[error("This date doesn't exist, or it isn't yours. Check the link you were sent.")]
@@ -35,7 +35,7 @@ pub enum DateError {
 
 /// Why the database refused a transition: the migration's `hint` key, in the page's own words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     #[error("This date has already ended.")]
     DateEnded,
     #[error("The date starts once you are both in; you can ask for more time then.")]
@@ -58,7 +58,7 @@ pub enum Refusal {
 impl Refusal {
     /// The migration's hint keys (`private.refuse`); `own_extension_request` and `answer_required` are things
     /// the page never sends, so they read as [`Refusal::Other`].
-    pub fn from_hint(hint: &str) -> Refusal {
+    pub(crate) fn from_hint(hint: &str) -> Refusal {
         match hint {
             "date_ended" => Refusal::DateEnded,
             "date_not_live" => Refusal::DateNotLive,
@@ -74,7 +74,7 @@ impl Refusal {
 
 /// The date's functions that change it; each returns the row as it now is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateCall {
+pub(crate) enum DateCall {
     /// Records that you joined; with both in, the date goes live.
     Join,
     /// Asks your date for five more minutes.
@@ -87,7 +87,7 @@ pub enum DateCall {
 
 /// A yes or no to a question the other person (or the date) asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     Yes,
     No,
 }
@@ -119,7 +119,7 @@ impl DateCall {
 /// `answer_meet_again`'s result: the outcome only once both have answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MeetAgainResult {
+pub(crate) enum MeetAgainResult {
     Waiting,
     Match,
     NoMatch,
@@ -127,10 +127,10 @@ pub enum MeetAgainResult {
 
 /// What the page needs besides the row (`date_page_context` in the migrations).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct PageContext {
+pub(crate) struct PageContext {
     /// The database's `now()`, for [`crate::date::ServerClock`].
-    pub now: Timestamp,
-    pub partner_name: Option<String>,
+    pub(crate) now: Timestamp,
+    pub(crate) partner_name: Option<String>,
 }
 
 fn row_url(config: &Config, date_id: &str) -> String {
@@ -139,7 +139,7 @@ fn row_url(config: &Config, date_id: &str) -> String {
 }
 
 /// The date, if it exists and `session`'s user is one of its two people.
-pub async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Result<VideoDate, DateError> {
+pub(crate) async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Result<VideoDate, DateError> {
     let body = match send(config, session, Method::GET, &row_url(config, date_id), None).await {
         // `id` is a uuid column: for a link whose id is not a uuid, PostgREST answers 400 (22P02).
         Err(DateError::Status(400)) => return Err(DateError::NotFound),
@@ -154,12 +154,17 @@ pub async fn fetch_date(config: &Config, session: &Session, date_id: &str) -> Re
 }
 
 /// Calls one of the date's functions (`POST /rest/v1/rpc/<name>`).
-pub async fn call(config: &Config, session: &Session, call: DateCall, date_id: &str) -> Result<VideoDate, DateError> {
+pub(crate) async fn call(
+    config: &Config,
+    session: &Session,
+    call: DateCall,
+    date_id: &str,
+) -> Result<VideoDate, DateError> {
     rpc(config, session, call.function(), &call.body(date_id)).await
 }
 
 /// Answers "would you like to meet again?".
-pub async fn answer_meet_again(
+pub(crate) async fn answer_meet_again(
     config: &Config,
     session: &Session,
     date_id: &str,
@@ -170,7 +175,7 @@ pub async fn answer_meet_again(
 }
 
 /// The database's clock and the partner's name; the caller times the exchange for the clock's offset.
-pub async fn page_context(config: &Config, session: &Session, date_id: &str) -> Result<PageContext, DateError> {
+pub(crate) async fn page_context(config: &Config, session: &Session, date_id: &str) -> Result<PageContext, DateError> {
     rpc(config, session, "date_page_context", &serde_json::json!({ "date_id": date_id })).await
 }
 

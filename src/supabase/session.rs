@@ -35,7 +35,7 @@ pub enum SessionError {
 }
 
 /// supabase-js's default storage key: `sb-` + the first label of the project's host + `-auth-token`.
-pub fn storage_key(supabase_url: &str) -> String {
+pub(crate) fn storage_key(supabase_url: &str) -> String {
     let host = supabase_url.split("://").nth(1).unwrap_or(supabase_url);
     let host = host.split(['/', ':']).next().unwrap_or_default();
     format!("sb-{}-auth-token", host.split('.').next().unwrap_or_default())
@@ -59,7 +59,7 @@ struct StoredUser {
 
 impl Session {
     /// Parses what supabase-js (or our sign-in page) stored, and what GoTrue answers a grant with.
-    pub fn parse(text: &str) -> Result<Self, SessionError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, SessionError> {
         let stored: StoredSession = wire::parse(text).map_err(|_| SessionError::Corrupt)?;
         if stored.access_token.is_empty() || stored.user.id.is_empty() {
             return Err(SessionError::Corrupt);
@@ -85,7 +85,7 @@ impl Session {
     }
 
     /// Seconds until the access token should be refreshed: a minute before it expires (see [`expiry`]).
-    pub fn refresh_in(&self, now: i64) -> i64 {
+    pub(crate) fn refresh_in(&self, now: i64) -> i64 {
         expiry::refresh_delay_secs(self.expires_at, 60, now)
     }
 }
@@ -94,13 +94,13 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-pub fn load(config: &Config) -> Result<Session, SessionError> {
+pub(crate) fn load(config: &Config) -> Result<Session, SessionError> {
     let json =
         storage().and_then(|s| s.get_item(&storage_key(&config.supabase_url)).ok()?).ok_or(SessionError::Missing)?;
     Session::parse(&json)
 }
 
-pub fn save(config: &Config, session: &Session) {
+pub(crate) fn save(config: &Config, session: &Session) {
     if let Some(storage) = storage() {
         let _ = storage.set_item(&storage_key(&config.supabase_url), &session.to_json());
     }
@@ -118,7 +118,7 @@ pub async fn sign_in(config: &Config, email: &str, password: &str) -> Result<Ses
 }
 
 /// Trades the refresh token for a new session (GoTrue refresh tokens are single-use).
-pub async fn refresh(config: &Config, session: &Session) -> Result<Session, SessionError> {
+pub(crate) async fn refresh(config: &Config, session: &Session) -> Result<Session, SessionError> {
     let body = Grant::RefreshToken { refresh_token: session.refresh_token.expose() };
     grant(config, "refresh_token", &body).await.map_err(|err| match err {
         SessionError::BadCredentials => SessionError::Expired,

@@ -7,7 +7,7 @@ use crate::wire::{self, WireError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DateStatus {
+pub(crate) enum DateStatus {
     Scheduled,
     Live,
     Ended,
@@ -15,42 +15,42 @@ pub enum DateStatus {
 
 /// The row as PostgREST and Realtime send it; columns the page does not use are ignored.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct VideoDate {
-    pub id: String,
-    pub room_name: String,
-    pub user_a: String,
-    pub user_b: String,
-    pub status: DateStatus,
+pub(crate) struct VideoDate {
+    pub(crate) id: String,
+    pub(crate) room_name: String,
+    pub(crate) user_a: String,
+    pub(crate) user_b: String,
+    pub(crate) status: DateStatus,
     #[serde(default)]
-    pub a_joined_at: Option<Timestamp>,
+    pub(crate) a_joined_at: Option<Timestamp>,
     #[serde(default)]
-    pub b_joined_at: Option<Timestamp>,
+    pub(crate) b_joined_at: Option<Timestamp>,
     #[serde(default)]
-    pub ends_at: Option<Timestamp>,
+    pub(crate) ends_at: Option<Timestamp>,
     #[serde(default, deserialize_with = "zero_if_null")]
-    pub extended_count: u32,
+    pub(crate) extended_count: u32,
     #[serde(default)]
-    pub extension_requested_by: Option<String>,
-    pub ended_by: Option<String>,
+    pub(crate) extension_requested_by: Option<String>,
+    pub(crate) ended_by: Option<String>,
     #[serde(default)]
-    pub end_reason: Option<EndReasonColumn>,
+    pub(crate) end_reason: Option<EndReasonColumn>,
     #[serde(default)]
-    pub outcome: Option<OutcomeColumn>,
+    pub(crate) outcome: Option<OutcomeColumn>,
     /// Set by the database on every change (`touch_updated_at` in the migration).
     #[serde(default)]
-    pub updated_at: Option<Timestamp>,
+    pub(crate) updated_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EndReasonColumn {
+pub(crate) enum EndReasonColumn {
     Ended,
     TimeUp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum OutcomeColumn {
+pub(crate) enum OutcomeColumn {
     Match,
     NoMatch,
 }
@@ -58,7 +58,7 @@ pub enum OutcomeColumn {
 /// A `timestamptz` as milliseconds since the Unix epoch; a value that is not one is a [`WireError`] naming the
 /// column.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Timestamp(pub f64);
+pub(crate) struct Timestamp(pub(crate) f64);
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -75,16 +75,16 @@ fn zero_if_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Er
 
 impl VideoDate {
     /// A row a realtime change carries.
-    pub fn from_value(row: serde_json::Value) -> Result<Self, WireError> {
+    pub(crate) fn from_value(row: serde_json::Value) -> Result<Self, WireError> {
         wire::from_value(row)
     }
 
-    pub fn includes(&self, user_id: &str) -> bool {
+    pub(crate) fn includes(&self, user_id: &str) -> bool {
         self.user_a == user_id || self.user_b == user_id
     }
 
     /// The other person's id, if `user_id` is in this date.
-    pub fn partner_of(&self, user_id: &str) -> Option<&str> {
+    pub(crate) fn partner_of(&self, user_id: &str) -> Option<&str> {
         if self.user_a == user_id {
             Some(&self.user_b)
         } else if self.user_b == user_id {
@@ -95,12 +95,12 @@ impl VideoDate {
     }
 
     /// Whether `self` is an older version than `other`: a re-read may answer after a newer change arrived.
-    pub fn is_older_than(&self, other: &VideoDate) -> bool {
+    pub(crate) fn is_older_than(&self, other: &VideoDate) -> bool {
         matches!((self.updated_at, other.updated_at), (Some(mine), Some(theirs)) if mine.0 < theirs.0)
     }
 
     /// The row as `me` (one of its two people) sees it.
-    pub fn facts(&self, me: &str) -> DateFacts {
+    pub(crate) fn facts(&self, me: &str) -> DateFacts {
         let who = |user: &str| if user == me { Who::Me } else { Who::Partner };
         let (mine, theirs) = if me == self.user_a { (self.a_joined_at, self.b_joined_at) } else { (self.b_joined_at, self.a_joined_at) };
         match (self.status, self.ends_at) {
@@ -130,7 +130,7 @@ impl VideoDate {
 }
 
 /// `mm:ss` (or `h:mm:ss`) for the date's timer.
-pub fn format_countdown(seconds: u32) -> String {
+pub(crate) fn format_countdown(seconds: u32) -> String {
     let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}")
@@ -141,7 +141,7 @@ pub fn format_countdown(seconds: u32) -> String {
 
 /// Milliseconds since the Unix epoch of an RFC 3339 timestamp as PostgREST writes `timestamptz`
 /// (`2026-11-23T22:00:00Z`, `2026-11-23T22:00:00.123456+00:00`, `…+02:00`).
-pub fn parse_timestamp_ms(text: &str) -> Option<f64> {
+pub(crate) fn parse_timestamp_ms(text: &str) -> Option<f64> {
     let (date, time) = text.split_once(['T', ' '])?;
     let mut ymd = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
     let (year, month, day) = (ymd.next()??, ymd.next()??, ymd.next()??);

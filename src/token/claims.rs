@@ -10,7 +10,7 @@ use super::error::TokenError;
 use crate::wire::{self, WireError};
 
 /// Clock skew we tolerate, the same minute livekit-server allows.
-pub const LEEWAY_SECS: i64 = 60;
+pub(crate) const LEEWAY_SECS: i64 = 60;
 
 const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
@@ -19,25 +19,25 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
 
 /// The claims the page checks; a token carries more, which are ignored.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Claims {
-    pub sub: Option<String>,
-    pub iss: Option<String>,
+pub(crate) struct Claims {
+    pub(crate) sub: Option<String>,
+    pub(crate) iss: Option<String>,
     /// Whole seconds, rounded down.
     #[serde(default, deserialize_with = "whole_seconds")]
-    pub exp: Option<i64>,
+    pub(crate) exp: Option<i64>,
     #[serde(default, deserialize_with = "whole_seconds")]
-    pub nbf: Option<i64>,
-    pub name: Option<String>,
-    pub video: Option<VideoGrant>,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) name: Option<String>,
+    pub(crate) video: Option<VideoGrant>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VideoGrant {
-    pub room_join: Option<bool>,
-    pub room: Option<String>,
-    pub can_publish: Option<bool>,
-    pub can_subscribe: Option<bool>,
+pub(crate) struct VideoGrant {
+    pub(crate) room_join: Option<bool>,
+    pub(crate) room: Option<String>,
+    pub(crate) can_publish: Option<bool>,
+    pub(crate) can_subscribe: Option<bool>,
 }
 
 /// What a token for this page must say.
@@ -49,7 +49,7 @@ pub struct Expectations {
 
 impl Claims {
     /// Decodes the payload of a compact JWT.
-    pub fn decode(jwt: &str) -> Result<Self, TokenError> {
+    pub(crate) fn decode(jwt: &str) -> Result<Self, TokenError> {
         let parts: Vec<&str> = jwt.split('.').collect();
         let [header, payload, signature] = parts.as_slice() else {
             return Err(TokenError::NotAJwt);
@@ -71,7 +71,7 @@ impl Claims {
     }
 
     /// Checks expiry, validity start, the join grant, the room and the identity, in that order.
-    pub fn check(&self, expected: &Expectations, now: i64) -> Result<(), TokenError> {
+    pub(crate) fn check(&self, expected: &Expectations, now: i64) -> Result<(), TokenError> {
         let exp = self.exp.ok_or(TokenError::NoExpiry)?;
         if exp <= now - LEEWAY_SECS {
             return Err(TokenError::Expired { exp, now });
@@ -96,7 +96,7 @@ impl Claims {
     }
 
     /// Expiry in whole seconds; only call after [`Claims::check`] passed.
-    pub fn expires_at(&self) -> i64 {
+    pub(crate) fn expires_at(&self) -> i64 {
         self.exp.unwrap_or(0)
     }
 }

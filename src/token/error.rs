@@ -41,7 +41,7 @@ pub enum TokenError {
 
 impl TokenError {
     /// A short stable name for logs and metrics.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
             Self::NotInThisDate => "not_in_this_date",

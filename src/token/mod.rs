@@ -7,8 +7,10 @@ mod redact;
 mod response;
 mod source;
 
-pub use claims::{Claims, Expectations, VideoGrant, LEEWAY_SECS};
+pub use claims::Expectations;
 pub use error::TokenError;
-pub use redact::{sanitize_excerpt, Secret};
-pub use response::{validate_response, IssuedToken, Token};
-pub use source::{EndpointSource, EndpointSourceOptions, TokenSource};
+pub use redact::Secret;
+pub(crate) use redact::sanitize_excerpt;
+pub use response::{IssuedToken, Token};
+pub use source::{EndpointSource, EndpointSourceOptions};
+pub(crate) use source::TokenSource;

@@ -21,12 +21,12 @@ impl Secret {
 
     /// `serialize_with` for a wire field that carries the value to the one peer that needs it (a realtime
     /// join or token push). Serialization is opt-in per field so that no other struct can print it.
-    pub fn serialize_exposed<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize_exposed<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(secret.expose())
     }
 
     /// [`Secret::serialize_exposed`] for an optional field (skipped when `None`).
-    pub fn serialize_exposed_optional<S: Serializer>(
+    pub(crate) fn serialize_exposed_optional<S: Serializer>(
         secret: &Option<Secret>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -60,7 +60,7 @@ const EXCERPT_CHARS: usize = 120;
 
 /// A short, printable excerpt of an error body: control characters dropped, anything shaped like a JWT
 /// (three dot-separated base64url parts starting `eyJ`) and any of `secrets` replaced, then cut to length.
-pub fn sanitize_excerpt(body: &str, secrets: &[&Secret]) -> String {
+pub(crate) fn sanitize_excerpt(body: &str, secrets: &[&Secret]) -> String {
     let mut text = body.to_owned();
     for secret in secrets {
         if !secret.expose().is_empty() {

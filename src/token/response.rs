@@ -35,7 +35,7 @@ pub struct IssuedToken {
 
 impl IssuedToken {
     /// Checks a token already in hand (the fixed source of the connect retry).
-    pub fn from_jwt(
+    pub(crate) fn from_jwt(
         jwt: Secret,
         server_url: Option<String>,
         expected: &Expectations,
@@ -58,7 +58,7 @@ struct TokenAnswer {
 }
 
 /// Validates an answer of the token endpoint. `secrets` (the session's access token) are scrubbed from excerpts.
-pub fn validate_response(
+pub(crate) fn validate_response(
     status: u16,
     body: &str,
     expected: &Expectations,

@@ -16,7 +16,7 @@ use crate::metrics::{self, Metric};
 use crate::wire;
 
 /// The two kinds of token source the connect routine uses.
-pub enum TokenSource {
+pub(crate) enum TokenSource {
     /// Fetches from the configured endpoint (first attempt, and the forced refetch after an auth error).
     Endpoint(Rc<EndpointSource>),
     /// A token already fetched and checked: the retry connects with exactly this one.
@@ -24,7 +24,7 @@ pub enum TokenSource {
 }
 
 impl TokenSource {
-    pub async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
+    pub(crate) async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
         match self {
             TokenSource::Endpoint(source) => source.fetch(force).await,
             TokenSource::Fixed(issued) => Ok(issued.clone()),
@@ -84,7 +84,7 @@ impl EndpointSource {
     }
 
     /// A refreshed session: later requests use the new access token.
-    pub fn set_access_token(&self, access_token: Secret) {
+    pub(crate) fn set_access_token(&self, access_token: Secret) {
         self.options.borrow_mut().access_token = access_token;
     }
 

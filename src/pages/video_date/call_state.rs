@@ -7,7 +7,7 @@ use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent, TrackKind};
 use crate::metrics::{self, Metric};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallPhase {
+pub(crate) enum CallPhase {
     FetchingToken,
     Connecting,
     Connected,
@@ -19,7 +19,7 @@ pub enum CallPhase {
 
 impl CallPhase {
     /// A stable name for attributes, diagnostics and logs.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::FetchingToken => "fetching-token",
             Self::Connecting => "connecting",
@@ -30,7 +30,7 @@ impl CallPhase {
         }
     }
 
-    pub fn sentence(&self) -> String {
+    pub(crate) fn sentence(&self) -> String {
         match self {
             Self::FetchingToken => "Getting your pass to the call…".into(),
             Self::Connecting => "Connecting to the call…".into(),
@@ -44,25 +44,25 @@ impl CallPhase {
 
 /// Every signal the call view reads. `Copy`, so event handlers and views share it freely.
 #[derive(Clone, Copy)]
-pub struct CallSignals {
-    pub phase: RwSignal<CallPhase>,
+pub(crate) struct CallSignals {
+    pub(crate) phase: RwSignal<CallPhase>,
     /// The partner in the call: a drop (their connection, or ours starting over) has a grace window before the
     /// page says they left; only a clean leave is final at once.
-    pub partner: RwSignal<PartnerLink>,
-    pub local_quality: RwSignal<ConnectionQuality>,
-    pub partner_quality: RwSignal<ConnectionQuality>,
-    pub audio_blocked: RwSignal<bool>,
-    pub microphone_on: RwSignal<bool>,
-    pub camera_on: RwSignal<bool>,
-    pub device_problem: RwSignal<Option<String>>,
-    pub partner_camera_off: RwSignal<bool>,
+    pub(crate) partner: RwSignal<PartnerLink>,
+    pub(crate) local_quality: RwSignal<ConnectionQuality>,
+    pub(crate) partner_quality: RwSignal<ConnectionQuality>,
+    pub(crate) audio_blocked: RwSignal<bool>,
+    pub(crate) microphone_on: RwSignal<bool>,
+    pub(crate) camera_on: RwSignal<bool>,
+    pub(crate) device_problem: RwSignal<Option<String>>,
+    pub(crate) partner_camera_off: RwSignal<bool>,
     /// `Date.now()` when "Join" was clicked, and when the current reconnect began.
-    pub joined_at: StoredValue<f64>,
-    pub reconnecting_since: StoredValue<Option<f64>>,
+    pub(crate) joined_at: StoredValue<f64>,
+    pub(crate) reconnecting_since: StoredValue<Option<f64>>,
 }
 
 impl CallSignals {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         CallSignals {
             phase: RwSignal::new(CallPhase::FetchingToken),
             partner: RwSignal::new(PartnerLink::NotJoined),
@@ -79,7 +79,7 @@ impl CallSignals {
     }
 
     /// Applies a room event. `try_set` because an event may still arrive while the page is torn down.
-    pub fn apply(&self, event: &RoomEvent, partner_id: &str) {
+    pub(crate) fn apply(&self, event: &RoomEvent, partner_id: &str) {
         match event {
             RoomEvent::Connected | RoomEvent::Reconnected => {
                 if let Some(Some(since)) = self.reconnecting_since.try_update_value(Option::take) {

@@ -9,36 +9,36 @@ use crate::metrics::{self, Metric};
 
 /// The elements the page attaches tracks to.
 #[derive(Clone, Copy)]
-pub struct CallElements {
-    pub partner_video: NodeRef<leptos::html::Video>,
-    pub partner_audio: NodeRef<leptos::html::Audio>,
-    pub own_video: NodeRef<leptos::html::Video>,
+pub(crate) struct CallElements {
+    pub(crate) partner_video: NodeRef<leptos::html::Video>,
+    pub(crate) partner_audio: NodeRef<leptos::html::Audio>,
+    pub(crate) own_video: NodeRef<leptos::html::Video>,
 }
 
 impl CallElements {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         CallElements { partner_video: NodeRef::new(), partner_audio: NodeRef::new(), own_video: NodeRef::new() }
     }
 }
 
 /// Said once, when the partner's connection drops; the overlay counts the grace window down.
-pub const PARTNER_DROPPED: &str = "Your date's connection dropped. Waiting up to 30 seconds for them to come back…";
+pub(crate) const PARTNER_DROPPED: &str = "Your date's connection dropped. Waiting up to 30 seconds for them to come back…";
 
 /// What the controls do; the page owns the room.
 #[derive(Clone, Copy)]
-pub struct CallActions {
-    pub toggle_microphone: Callback<()>,
-    pub toggle_camera: Callback<()>,
-    pub start_audio: Callback<()>,
-    pub leave: Callback<()>,
-    pub end_date: Callback<()>,
-    pub rejoin: Callback<()>,
+pub(crate) struct CallActions {
+    pub(crate) toggle_microphone: Callback<()>,
+    pub(crate) toggle_camera: Callback<()>,
+    pub(crate) start_audio: Callback<()>,
+    pub(crate) leave: Callback<()>,
+    pub(crate) end_date: Callback<()>,
+    pub(crate) rejoin: Callback<()>,
 }
 
 /// The call: the partner's video large with what is going on over it, your own small, the date's countdown, both
 /// connection qualities and the controls.
 #[component]
-pub fn CallView(
+pub(crate) fn CallView(
     /// What the room's events wrote.
     signals: CallSignals,
     /// Where the page attaches the tracks.

@@ -10,7 +10,7 @@ use crate::supabase::rest::Answer;
 /// In the last minute: "Add 5 minutes?"; while a request stands, who asked and, for the one asked, Accept and
 /// Decline. Nothing at other times.
 #[component]
-pub fn ExtensionPrompt(
+pub(crate) fn ExtensionPrompt(
     /// The date's state; only a live one shows anything.
     #[prop(into)]
     state: Signal<Option<DateState>>,
@@ -51,7 +51,7 @@ pub fn ExtensionPrompt(
 
 /// "End date", which asks once before it ends the date for both people.
 #[component]
-pub fn EndDateButton(
+pub(crate) fn EndDateButton(
     /// The person confirmed: end the date.
     on_end: Callback<()>,
 ) -> impl IntoView {
@@ -79,7 +79,7 @@ pub fn EndDateButton(
 /// After the end: why it ended, "Would you like to meet again?" with Yes / No, then waiting for the other
 /// answer, then the outcome; and the way back.
 #[component]
-pub fn DateOver(
+pub(crate) fn DateOver(
     /// The date's state; the question shows while it is [`DateState::Ended`] with [`MeetAgain::Ask`].
     #[prop(into)]
     state: Signal<Option<DateState>>,
