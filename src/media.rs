@@ -9,13 +9,32 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::livekit::MediaDeviceFailure;
+use crate::livekit::{MediaDeviceFailure, TrackKind};
 
 /// Which devices to open; `None` is the browser's default, a device id pins one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct MediaChoice {
     pub(crate) camera: Option<String>,
     pub(crate) microphone: Option<String>,
+}
+
+impl MediaChoice {
+    /// The chosen camera (`Video`) or microphone (`Audio`).
+    pub(crate) fn device(&self, kind: TrackKind) -> Option<&str> {
+        match kind {
+            TrackKind::Video => self.camera.as_deref(),
+            TrackKind::Audio => self.microphone.as_deref(),
+        }
+    }
+
+    /// Pins the camera or microphone to `device_id`; an empty id goes back to the browser's default.
+    pub(crate) fn choose(&mut self, kind: TrackKind, device_id: String) {
+        let slot = match kind {
+            TrackKind::Video => &mut self.camera,
+            TrackKind::Audio => &mut self.microphone,
+        };
+        *slot = Some(device_id).filter(|id| !id.is_empty());
+    }
 }
 
 /// A live camera + microphone stream; dropping it turns the devices off.
@@ -29,10 +48,11 @@ impl Preview {
     }
 
     /// Enables or mutes the tracks of one kind without releasing the device.
-    pub(crate) fn set_enabled(&self, kind: &str, enabled: bool) {
+    pub(crate) fn set_enabled(&self, kind: TrackKind, enabled: bool) {
         for track in self.stream.get_tracks().iter() {
             let track: web_sys::MediaStreamTrack = track.unchecked_into();
-            if track.kind() == kind {
+            // The SDK's track kinds are the browser's `MediaStreamTrack.kind`.
+            if TrackKind::from_sdk(&track.kind()) == Some(kind) {
                 track.set_enabled(enabled);
             }
         }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::livekit::MediaDeviceFailure;
+use crate::livekit::{MediaDeviceFailure, TrackKind};
 use crate::media::{list_devices, open_preview, Device, MediaChoice, Preview};
 use crate::task::{current_owner, spawn_in};
 
@@ -44,8 +44,8 @@ pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: Wri
                     if let Some(element) = video.get_untracked() {
                         element.set_src_object(Some(opened.stream()));
                     }
-                    opened.set_enabled("video", camera_on.get_untracked());
-                    opened.set_enabled("audio", microphone_on.get_untracked());
+                    opened.set_enabled(TrackKind::Video, camera_on.get_untracked());
+                    opened.set_enabled(TrackKind::Audio, microphone_on.get_untracked());
                     preview.set_value(Some(opened));
                     let (found_cameras, found_microphones) = list_devices().await;
                     cameras.set(found_cameras);
@@ -63,7 +63,7 @@ pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: Wri
     open();
     on_cleanup(move || preview.set_value(None));
 
-    let toggle = move |signal: RwSignal<bool>, kind: &'static str| {
+    let toggle = move |signal: RwSignal<bool>, kind: TrackKind| {
         signal.update(|on| *on = !*on);
         preview.with_value(|p| {
             if let Some(p) = p {
@@ -80,11 +80,8 @@ pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: Wri
             microphone_on: microphone_on.get_untracked(),
         });
     };
-    let pick = move |camera: bool, id: String| {
-        choice.update(|c| {
-            let slot = if camera { &mut c.camera } else { &mut c.microphone };
-            *slot = Some(id).filter(|id| !id.is_empty());
-        });
+    let pick = move |kind: TrackKind, id: String| {
+        choice.update(|c| c.choose(kind, id));
         open();
     };
 
@@ -105,10 +102,10 @@ pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: Wri
                 }}
             </div>
             <div class="controls">
-                <button type="button" aria-pressed=move || microphone_on.get().to_string() on:click=move |_| toggle(microphone_on, "audio")>
+                <button type="button" aria-pressed=move || microphone_on.get().to_string() on:click=move |_| toggle(microphone_on, TrackKind::Audio)>
                     {move || if microphone_on.get() { "Mute microphone" } else { "Unmute microphone" }}
                 </button>
-                <button type="button" aria-pressed=move || camera_on.get().to_string() on:click=move |_| toggle(camera_on, "video")>
+                <button type="button" aria-pressed=move || camera_on.get().to_string() on:click=move |_| toggle(camera_on, TrackKind::Video)>
                     {move || if camera_on.get() { "Turn camera off" } else { "Turn camera on" }}
                 </button>
             </div>
@@ -117,15 +114,15 @@ pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: Wri
                     label="Camera"
                     devices=cameras
                     choice
-                    camera=true
-                    on_pick=Callback::new(move |id| pick(true, id))
+                    kind=TrackKind::Video
+                    on_pick=Callback::new(move |id| pick(TrackKind::Video, id))
                 />
                 <DevicePicker
                     label="Microphone"
                     devices=microphones
                     choice
-                    camera=false
-                    on_pick=Callback::new(move |id| pick(false, id))
+                    kind=TrackKind::Audio
+                    on_pick=Callback::new(move |id| pick(TrackKind::Audio, id))
                 />
             </div>
             <button type="button" class="primary" disabled=move || state.get() != PreviewState::Ready on:click=join>
@@ -136,12 +133,12 @@ pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: Wri
 }
 
 #[component]
-/// Picks the camera (`camera`) or the microphone in `choice`.
+/// Picks the camera (`Video`) or the microphone (`Audio`) in `choice`.
 fn DevicePicker(
     label: &'static str,
     devices: RwSignal<Vec<Device>>,
     choice: RwSignal<MediaChoice>,
-    camera: bool,
+    kind: TrackKind,
     on_pick: Callback<String>,
 ) -> impl IntoView {
     view! {
@@ -153,7 +150,7 @@ fn DevicePicker(
                 // about 2 KB of wasm. Each option says whether it is the chosen one, so a device plugged in or
                 // out (the list shifts) never shows someone else's device as chosen.
                 {move || {
-                    let chosen = choice.with(|c| if camera { c.camera.clone() } else { c.microphone.clone() });
+                    let chosen = choice.with(|c| c.device(kind).map(str::to_owned));
                     devices
                         .get()
                         .into_iter()

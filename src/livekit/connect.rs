@@ -9,7 +9,7 @@ use tracing::Instrument;
 use super::error::ConnectError;
 use super::room::Room;
 use crate::metrics::{self, Metric};
-use crate::token::{EndpointSource, TokenError, TokenSource};
+use crate::token::{EndpointSource, Freshness, TokenError, TokenSource};
 
 /// Why the routine gave up, and how many connect attempts it made (0, 1 or 2).
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -48,7 +48,7 @@ pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str
     async {
         tracing::warn!("the server refused the token; fetching a fresh one for the single retry");
         metrics::record(Metric::AuthRetry);
-        let fresh = source.fetch(true).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
+        let fresh = source.fetch(Freshness::Fresh).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
         let fixed = TokenSource::Fixed(fresh);
         match attempt(room, &fixed, default_url, 2).await {
             Ok(()) => Ok(Connected { attempts: 2 }),
@@ -67,7 +67,7 @@ async fn attempt(room: &Room, source: &TokenSource, default_url: &str, number: u
 }
 
 async fn connect_once(room: &Room, source: &TokenSource, default_url: &str, number: u8) -> Result<(), FailureCause> {
-    let issued = source.fetch(false).await?;
+    let issued = source.fetch().await?;
     let url = issued.server_url.as_deref().unwrap_or(default_url);
     tracing::info!(url, "connecting to the video server");
     metrics::record(Metric::ConnectAttempt);

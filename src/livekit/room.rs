@@ -87,8 +87,8 @@ impl Room {
     pub async fn publish_media(&self, request: &MediaRequest) -> Result<(), MediaDeviceFailure> {
         let mut outcome = Ok(());
         for (kind, wanted, device_id) in [
-            ("audio", request.microphone, request.microphone_device.as_deref()),
-            ("video", request.camera, request.camera_device.as_deref()),
+            (TrackKind::Audio, request.microphone, request.microphone_device.as_deref()),
+            (TrackKind::Video, request.camera, request.camera_device.as_deref()),
         ] {
             if wanted {
                 if let Err(failure) = self.publish_one(kind, device_id).await {
@@ -99,10 +99,14 @@ impl Room {
         outcome
     }
 
-    async fn publish_one(&self, kind: &str, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
+    async fn publish_one(&self, kind: TrackKind, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
+        let other = match kind {
+            TrackKind::Audio => TrackKind::Video,
+            TrackKind::Video => TrackKind::Audio,
+        };
         let options = Object::new();
-        set(&options, if kind == "audio" { "video" } else { "audio" }, &false.into());
-        set(&options, kind, &capture_options(device_id));
+        set(&options, other.sdk_name(), &false.into());
+        set(&options, kind.sdk_name(), &capture_options(device_id));
         let promise = sys::create_local_tracks(&options);
         let (dropped, owned) = (self.dropped.clone(), self.local_tracks.clone());
         // Take the tracks as soon as they exist (this task may be cancelled before it resumes); if the

@@ -164,6 +164,14 @@ impl TrackKind {
             _ => None,
         }
     }
+
+    /// The SDK's name, also the key of its `createLocalTracks` options.
+    pub(crate) fn sdk_name(self) -> &'static str {
+        match self {
+            Self::Audio => "audio",
+            Self::Video => "video",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -210,5 +218,8 @@ mod tests {
     fn track_kinds() {
         assert_eq!(TrackKind::from_sdk("video"), Some(TrackKind::Video));
         assert_eq!(TrackKind::from_sdk("data"), None);
+        for kind in [TrackKind::Audio, TrackKind::Video] {
+            assert_eq!(TrackKind::from_sdk(kind.sdk_name()), Some(kind));
+        }
     }
 }

@@ -12,5 +12,5 @@ pub use error::TokenError;
 pub use redact::Secret;
 pub(crate) use redact::sanitize_excerpt;
 pub use response::{IssuedToken, Token};
-pub use source::{EndpointSource, EndpointSourceOptions};
+pub use source::{EndpointSource, EndpointSourceOptions, Freshness};
 pub(crate) use source::TokenSource;

@@ -24,10 +24,30 @@ pub(crate) enum TokenSource {
 }
 
 impl TokenSource {
-    pub(crate) async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
+    /// The endpoint's cached token while it is fresh (else a new one), or the fixed one.
+    pub(crate) async fn fetch(&self) -> Result<IssuedToken, TokenError> {
         match self {
-            TokenSource::Endpoint(source) => source.fetch(force).await,
+            TokenSource::Endpoint(source) => source.fetch(Freshness::Cached).await,
             TokenSource::Fixed(issued) => Ok(issued.clone()),
+        }
+    }
+}
+
+/// Whether [`EndpointSource::fetch`] may answer from its cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// The cached token while it is fresh; otherwise a new one from the endpoint.
+    Cached,
+    /// Always a new one from the endpoint: the server refused the cached one, or it is being refreshed.
+    Fresh,
+}
+
+impl Freshness {
+    /// The stable name logs use.
+    fn name(self) -> &'static str {
+        match self {
+            Freshness::Cached => "cached",
+            Freshness::Fresh => "fresh",
         }
     }
 }
@@ -88,9 +108,9 @@ impl EndpointSource {
         self.options.borrow_mut().access_token = access_token;
     }
 
-    /// The cached token while it is fresh, unless `force`; otherwise a new one from the endpoint.
-    pub async fn fetch(&self, force: bool) -> Result<IssuedToken, TokenError> {
-        if !force {
+    /// A token as `freshness` asks: from the cache when allowed and still fresh, else from the endpoint.
+    pub async fn fetch(&self, freshness: Freshness) -> Result<IssuedToken, TokenError> {
+        if freshness == Freshness::Cached {
             if let Some(cached) = self.fresh_cached() {
                 tracing::debug!(expires_at = cached.token.expires_at(), "token reused from cache");
                 return Ok(cached);
@@ -106,7 +126,7 @@ impl EndpointSource {
                 metrics::record(Metric::TokenFetched { latency_ms: elapsed_ms });
                 tracing::info!(
                     room = %options.expected.room,
-                    force,
+                    freshness = freshness.name(),
                     elapsed_ms,
                     expires_at = issued.token.expires_at(),
                     "token fetched"
@@ -120,7 +140,7 @@ impl EndpointSource {
                 metrics::record(Metric::TokenFailed { kind: err.kind() });
                 tracing::warn!(
                     room = %options.expected.room,
-                    force,
+                    freshness = freshness.name(),
                     elapsed_ms,
                     kind = err.kind(),
                     "token fetch failed: {err}"
@@ -189,7 +209,7 @@ fn arm_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Timeout>>
             if slot.upgrade().is_none() {
                 return;
             }
-            let outcome = source_now.fetch(true).await;
+            let outcome = source_now.fetch(Freshness::Fresh).await;
             drop(source_now);
             match outcome {
                 Ok(_) => schedule_refresh(source, slot),

@@ -31,7 +31,7 @@ use crate::supabase::rest::{self, Answer, DateCall, DateError, MeetAgainResult, 
 use crate::supabase::session::{self, Session};
 use crate::supabase::video_date::{format_countdown, DateStatus, VideoDate};
 use crate::task::{current_owner, spawn_in};
-use crate::token::{EndpointSource, EndpointSourceOptions, Expectations};
+use crate::token::{EndpointSource, EndpointSourceOptions, Expectations, Freshness};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Screen {
@@ -516,7 +516,7 @@ async fn join_call(
 
     signals.joined_at.set_value(js_sys::Date::now());
     signals.phase.set(CallPhase::FetchingToken);
-    if let Err(err) = source.fetch(false).await {
+    if let Err(err) = source.fetch(Freshness::Cached).await {
         signals.phase.set(CallPhase::Failed(err.to_string()));
         return;
     }
