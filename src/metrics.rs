@@ -9,7 +9,7 @@ use std::rc::Rc;
 use serde::{Serialize, Serializer};
 use wasm_bindgen::JsCast;
 
-use crate::realtime::EventListener;
+use crate::dom::EventListener;
 
 /// Something worth counting. Kinds are short stable names (`TokenError::kind`, `ConnectError::kind`…).
 #[derive(Debug, Clone, PartialEq)]
@@ -187,11 +187,6 @@ impl BeaconReport {
         }
         BeaconReport { _listeners: listeners }
     }
-}
-
-/// Milliseconds since `started` (a `js_sys::Date::now()` reading), as a whole number.
-pub(crate) fn elapsed_ms(started: f64) -> u32 {
-    (js_sys::Date::now() - started).max(0.0) as u32
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::dom::EventListener;
 use crate::livekit::ConnectionQuality;
 use crate::metrics::{self, Metrics};
 use crate::realtime::RealtimeStatus;
@@ -20,14 +22,17 @@ pub(crate) fn debug_requested(search: &str) -> bool {
 
 /// Ctrl+Shift+D toggles `open` for as long as the calling component lives; the listener goes with it.
 pub(crate) fn toggle_on_shortcut(open: RwSignal<bool>) {
-    let handle = window_event_listener(leptos::ev::keydown, move |event| {
+    let window: web_sys::EventTarget = window().into();
+    let listener = EventListener::new(&window, "keydown", move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
         if event.ctrl_key() && event.shift_key() && !event.repeat() && event.key().eq_ignore_ascii_case("d") {
             // Chromium would otherwise open its "bookmark all tabs" dialog.
             event.prevent_default();
             open.try_update(|open| *open = !*open);
         }
     });
-    on_cleanup(move || handle.remove());
+    let listener = StoredValue::new_local(Some(listener));
+    on_cleanup(move || listener.set_value(None));
 }
 
 /// The panel. It reads its four live values and re-reads the page's metrics every second; it emits nothing

@@ -9,6 +9,7 @@ use tracing::Instrument;
 use super::error::ConnectError;
 use super::room::Room;
 use crate::metrics::{self, Metric};
+use crate::time;
 use crate::token::{EndpointSource, Freshness, TokenError, TokenSource};
 
 /// Why the routine gave up, and how many connect attempts it made (0, 1 or 2).
@@ -71,9 +72,9 @@ async fn connect_once(room: &Room, source: &TokenSource, default_url: &str, numb
     let url = issued.server_url.as_deref().unwrap_or(default_url);
     tracing::info!(url, "connecting to the video server");
     metrics::record(Metric::ConnectAttempt);
-    let started = js_sys::Date::now();
+    let started = time::now_ms();
     let result = room.connect(url, &issued.token).await;
-    let elapsed_ms = metrics::elapsed_ms(started);
+    let elapsed_ms = time::elapsed_ms(started);
     match &result {
         Ok(()) => {
             metrics::record(Metric::Connected { attempts: number });

@@ -10,6 +10,7 @@ use gloo_timers::callback::Timeout;
 
 use super::protocol::{JoinPayload, Message, PostgresChange, Status, SystemMessage};
 use super::socket::{Socket, SocketEvent};
+use crate::time;
 use crate::token::Secret;
 
 /// The statuses realtime-js reports from `subscribe`, with the same meanings.
@@ -86,7 +87,7 @@ impl Channel {
         });
         *inner.join_ref.borrow_mut() = inner.socket.join(inner.member, payload);
         let weak = Rc::downgrade(&inner);
-        let timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        let timeout_ms = time::millis(timeout);
         *inner.join_timer.borrow_mut() = Some(Timeout::new(timeout_ms, move || {
             if let Some(inner) = weak.upgrade() {
                 inner.finish(State::Failed, ChannelStatus::TimedOut);

@@ -5,7 +5,6 @@
 
 mod backoff;
 mod channel;
-mod listener;
 mod protocol;
 mod resilient;
 mod socket;
@@ -13,7 +12,6 @@ mod socket;
 use std::time::Duration;
 
 pub use backoff::BackoffPolicy;
-pub(crate) use listener::EventListener;
 pub use protocol::{ChangeType, PostgresChange};
 pub use resilient::{RealtimeStatus, ResilientChannel};
 

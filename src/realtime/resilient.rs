@@ -14,11 +14,12 @@ use wasm_bindgen::JsCast;
 
 use super::backoff::{Backoff, BackoffPolicy};
 use super::channel::{Channel, ChannelEvent, ChannelStatus};
-use super::listener::EventListener;
 use super::protocol::{JoinConfig, JoinPayload, PostgresChange, PostgresChangesBinding, Status};
 use super::socket::{endpoint_url, Socket};
 use super::RealtimeOptions;
+use crate::dom::EventListener;
 use crate::metrics::{self, Metric};
+use crate::time;
 use crate::token::Secret;
 
 /// What the UI shows about the live updates.
@@ -197,7 +198,7 @@ impl Resubscriber {
         match self.backoff.next_delay() {
             Some(delay) => {
                 let attempt = self.backoff.attempts();
-                let delay_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+                let delay_ms = time::millis(delay);
                 tracing::info!(attempt, max_attempts, delay_ms, "realtime retry scheduled");
                 self.phase = Phase::Waiting;
                 self.status = RealtimeStatus::Retrying { attempt, max_attempts, delay_ms };
@@ -355,10 +356,10 @@ impl Shell {
         if *after == RealtimeStatus::Subscribed {
             metrics::record(Metric::RealtimeSubscribed);
             if let Some(since) = self.unsubscribed_since.take() {
-                metrics::record(Metric::RealtimeUnsubscribedFor { ms: metrics::elapsed_ms(since) });
+                metrics::record(Metric::RealtimeUnsubscribedFor { ms: time::elapsed_ms(since) });
             }
         } else if *before == RealtimeStatus::Subscribed {
-            self.unsubscribed_since.set(Some(js_sys::Date::now()));
+            self.unsubscribed_since.set(Some(time::now_ms()));
         }
     }
 
@@ -378,7 +379,7 @@ impl Shell {
             }
             Command::Schedule { delay } => {
                 let weak = Rc::downgrade(self);
-                let delay_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+                let delay_ms = time::millis(delay);
                 *self.timer.borrow_mut() = Some(Timeout::new(delay_ms, move || {
                     if let Some(shell) = weak.upgrade() {
                         shell.timer.borrow_mut().take();
@@ -520,7 +521,7 @@ mod tests {
 
         /// The delay the policy gives attempt `k` (from 0) with the same seeded sequence.
         fn expected_delay_ms(&mut self, attempt: u32) -> u32 {
-            self.policy.delay(attempt, (self.reference_random)()).as_millis() as u32
+            time::millis(self.policy.delay(attempt, (self.reference_random)()))
         }
 
         fn status(&self) -> RealtimeStatus {
@@ -618,7 +619,7 @@ mod tests {
         let mut harness = Harness::new(3);
         for attempt in 0..3 {
             let delay_ms = harness.expected_delay_ms(attempt);
-            assert!(delay_ms <= harness.policy.ceiling(attempt).as_millis() as u32);
+            assert!(delay_ms <= time::millis(harness.policy.ceiling(attempt)));
             harness.signal(Signal::ChannelError("socket closed: 1006".into()));
             assert_eq!(harness.status(), RealtimeStatus::Retrying { attempt: attempt + 1, max_attempts: 3, delay_ms });
             let opened_at = harness.now_ms + u64::from(delay_ms);

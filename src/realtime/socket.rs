@@ -12,8 +12,10 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use web_sys::WebSocket;
 
-use super::listener::EventListener;
 use super::protocol::{self, Envelope, JoinPayload, Message, Status, VSN};
+use crate::dom::EventListener;
+use crate::time;
+use crate::url::with_query;
 
 /// What a channel hears from the socket.
 pub(crate) enum SocketEvent<'a> {
@@ -32,27 +34,12 @@ pub(crate) fn endpoint_url(supabase_url: &str, anon_key: &str) -> String {
         Some(("http", rest)) => format!("ws://{rest}"),
         _ => base.to_owned(),
     };
-    format!("{base}/realtime/v1/websocket?apikey={}&vsn={}", query_escape(anon_key), VSN)
+    with_query(&format!("{base}/realtime/v1/websocket"), &[("apikey", anon_key), ("vsn", VSN)])
 }
 
 /// The socket URL as it may be logged: without its query, which carries the project's API key (a JWT).
 fn without_query(url: &str) -> &str {
     url.split_once('?').map_or(url, |(base, _)| base)
-}
-
-/// Percent-encodes everything outside the URL-safe set (anon keys are JWTs or `sb_…` keys, but need not be).
-fn query_escape(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            escaped.push(byte as char);
-        } else {
-            escaped.push('%');
-            escaped.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            escaped.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
-        }
-    }
-    escaped
 }
 
 struct Member {
@@ -230,7 +217,7 @@ impl Inner {
 
     fn on_open(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
-        let interval_ms = u32::try_from(self.heartbeat_interval.as_millis()).unwrap_or(u32::MAX);
+        let interval_ms = time::millis(self.heartbeat_interval);
         let mut connection = self.connection.borrow_mut();
         let Some(connection) = connection.as_mut() else { return };
         connection.open = true;

@@ -12,6 +12,7 @@ use gloo_net::http::{Method, RequestBuilder};
 
 use crate::config::Config;
 use crate::token::sanitize_excerpt;
+use crate::url::with_query;
 use crate::wire;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -134,8 +135,8 @@ pub(crate) struct PageContext {
 }
 
 fn row_url(config: &Config, date_id: &str) -> String {
-    let id: String = js_sys::encode_uri_component(date_id).into();
-    format!("{}/rest/v1/video_dates?id=eq.{id}&select=*", config.supabase_url)
+    let base = format!("{}/rest/v1/video_dates", config.supabase_url);
+    with_query(&base, &[("id", &format!("eq.{date_id}")), ("select", "*")])
 }
 
 /// The date, if it exists and `session`'s user is one of its two people.

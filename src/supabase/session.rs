@@ -8,6 +8,7 @@ use thiserror::Error;
 use crate::config::Config;
 use crate::expiry;
 use crate::token::Secret;
+use crate::url::with_query;
 use crate::wire;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +136,7 @@ enum Grant<'a> {
 }
 
 async fn grant(config: &Config, grant_type: &str, body: &Grant<'_>) -> Result<Session, SessionError> {
-    let url = format!("{}/auth/v1/token?grant_type={grant_type}", config.supabase_url);
+    let url = with_query(&format!("{}/auth/v1/token", config.supabase_url), &[("grant_type", grant_type)]);
     let network = |err: gloo_net::Error| SessionError::Network(wire::request_failure(&err));
     let response = Request::post(&url)
         .header("apikey", &config.supabase_anon_key)

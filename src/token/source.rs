@@ -13,6 +13,8 @@ use super::redact::{sanitize_excerpt, Secret};
 use super::response::{validate_response, IssuedToken};
 use crate::expiry;
 use crate::metrics::{self, Metric};
+use crate::time;
+use crate::url::with_query;
 use crate::wire;
 
 /// The two kinds of token source the connect routine uses.
@@ -118,9 +120,9 @@ impl EndpointSource {
         }
         self.requests.set(self.requests.get() + 1);
         let options = self.options.borrow().clone();
-        let started = js_sys::Date::now();
+        let started = time::now_ms();
         let result = request(&options).await;
-        let elapsed_ms = metrics::elapsed_ms(started);
+        let elapsed_ms = time::elapsed_ms(started);
         match &result {
             Ok(issued) => {
                 metrics::record(Metric::TokenFetched { latency_ms: elapsed_ms });
@@ -131,7 +133,7 @@ impl EndpointSource {
                     expires_at = issued.token.expires_at(),
                     "token fetched"
                 );
-                let now = now_secs();
+                let now = time::now_secs();
                 let margin = options.refresh_margin.as_secs() as i64;
                 let stale_at = now + expiry::refresh_delay_secs(issued.token.expires_at(), margin, now);
                 *self.cache.borrow_mut() = Some(Cached { issued: issued.clone(), stale_at });
@@ -153,7 +155,7 @@ impl EndpointSource {
 
     fn fresh_cached(&self) -> Option<IssuedToken> {
         let cache = self.cache.borrow();
-        cache.as_ref().filter(|cached| now_secs() < cached.stale_at).map(|cached| cached.issued.clone())
+        cache.as_ref().filter(|cached| time::now_secs() < cached.stale_at).map(|cached| cached.issued.clone())
     }
 
     /// Keeps the cached token fresh: replaces it when it goes stale (see `Cached`), for as long as the
@@ -194,7 +196,7 @@ fn schedule_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Time
         }
         return;
     };
-    let due_in = (stale_at - now_secs()).max(0);
+    let due_in = (stale_at - time::now_secs()).max(0);
     drop(strong_source);
     arm_refresh(source, slot, u32::try_from(due_in.saturating_mul(1000)).unwrap_or(u32::MAX));
 }
@@ -218,15 +220,11 @@ fn arm_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Timeout>>
                         slot.borrow_mut().take();
                     }
                 }
-                Err(_) => arm_refresh(source, slot, REFRESH_RETRY.as_millis() as u32),
+                Err(_) => arm_refresh(source, slot, time::millis(REFRESH_RETRY)),
             }
         });
     });
     *strong_slot.borrow_mut() = Some(timeout);
-}
-
-fn now_secs() -> i64 {
-    (js_sys::Date::now() / 1000.0).floor() as i64
 }
 
 /// Aborts the fetch when dropped: leaving the page mid-request cancels it rather than leaving it running.
@@ -241,7 +239,7 @@ impl Drop for AbortOnDrop {
 async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenError> {
     let controller = web_sys::AbortController::new().map_err(|_| TokenError::Network("no AbortController".into()))?;
     let timed_out = Rc::new(Cell::new(false));
-    let _deadline = Timeout::new(options.timeout.as_millis() as u32, {
+    let _deadline = Timeout::new(time::millis(options.timeout), {
         let controller = controller.clone();
         let timed_out = timed_out.clone();
         move || {
@@ -253,12 +251,12 @@ async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenEr
     let url = with_query(
         &options.endpoint,
         &[("room", options.expected.room.as_str()), ("username", options.expected.identity.as_str())],
-    )?;
+    );
     let authorization = format!("Bearer {}", options.access_token.expose());
     let signal = controller.signal();
     let failed = |err: gloo_net::Error| {
         if timed_out.get() {
-            TokenError::Timeout { after_ms: options.timeout.as_millis() as u32 }
+            TokenError::Timeout { after_ms: time::millis(options.timeout) }
         } else {
             TokenError::Network(sanitize_excerpt(&wire::request_failure(&err), &[&options.access_token]))
         }
@@ -270,18 +268,5 @@ async fn request(options: &EndpointSourceOptions) -> Result<IssuedToken, TokenEr
         .await
         .map_err(failed)?;
     let body = response.text().await.map_err(failed)?;
-    validate_response(response.status(), &body, &options.expected, now_secs(), &[&options.access_token])
-}
-
-/// `endpoint` with `params` added to its query, by the browser's `URL` (so after any query it has, before any
-/// fragment, encoded as a form would).
-fn with_query(endpoint: &str, params: &[(&str, &str)]) -> Result<String, TokenError> {
-    // The config only accepts an http(s) address with a host, so this is a config that bypassed validation.
-    let url = web_sys::Url::new(endpoint)
-        .map_err(|_| TokenError::Network("the token endpoint in the settings is not a valid address".into()))?;
-    let search = url.search_params();
-    for (name, value) in params {
-        search.append(name, value);
-    }
-    Ok(url.href())
+    validate_response(response.status(), &body, &options.expected, time::now_secs(), &[&options.access_token])
 }

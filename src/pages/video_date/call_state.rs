@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::date::PartnerLink;
 use crate::livekit::{ConnectionQuality, DisconnectReason, RoomEvent, TrackKind};
 use crate::metrics::{self, Metric};
+use crate::time;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum CallPhase {
@@ -83,14 +84,14 @@ impl CallSignals {
         match event {
             RoomEvent::Connected | RoomEvent::Reconnected => {
                 if let Some(Some(since)) = self.reconnecting_since.try_update_value(Option::take) {
-                    metrics::record(Metric::Reconnected { ms: metrics::elapsed_ms(since) });
+                    metrics::record(Metric::Reconnected { ms: time::elapsed_ms(since) });
                 }
                 self.phase.try_set(CallPhase::Connected);
             }
             RoomEvent::Reconnecting | RoomEvent::SignalReconnecting => {
                 if self.reconnecting_since.try_get_value().flatten().is_none() {
                     metrics::record(Metric::Reconnecting);
-                    self.reconnecting_since.try_set_value(Some(js_sys::Date::now()));
+                    self.reconnecting_since.try_set_value(Some(time::now_ms()));
                 }
                 self.phase.try_set(CallPhase::Reconnecting);
             }
@@ -104,7 +105,7 @@ impl CallSignals {
             }
             RoomEvent::ParticipantDisconnected { identity, reason } if identity == partner_id => {
                 let left = *reason == Some(DisconnectReason::ClientInitiated);
-                let now = js_sys::Date::now();
+                let now = time::now_ms();
                 self.partner.try_update(|link| *link = if left { link.left() } else { link.dropped(now) });
             }
             RoomEvent::ConnectionQualityChanged { quality, is_local: true, .. } => {

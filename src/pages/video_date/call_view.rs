@@ -6,6 +6,7 @@ use super::call_state::{CallPhase, CallSignals};
 use super::date_view::EndDateButton;
 use crate::date::{PartnerLink, PartnerNotice};
 use crate::metrics::{self, Metric};
+use crate::time;
 
 /// The elements the page attaches tracks to.
 #[derive(Clone, Copy)]
@@ -68,7 +69,7 @@ pub(crate) fn CallView(
         <section class="call" aria-label="Video call">
             <div class="stage">
                 <video node_ref=elements.partner_video class="partner-video" autoplay=true playsinline=true aria-label="Your date's video"
-                    on:loadeddata=move |_| metrics::record(Metric::JoinToFirstFrame { ms: metrics::elapsed_ms(signals.joined_at.get_value()) })></video>
+                    on:loadeddata=move |_| metrics::record(Metric::JoinToFirstFrame { ms: time::elapsed_ms(signals.joined_at.get_value()) })></video>
                 <audio node_ref=elements.partner_audio autoplay=true></audio>
                 <video node_ref=elements.own_video class="own-video" autoplay=true muted=true playsinline=true aria-label="Your video"></video>
                 {move || {

@@ -22,15 +22,17 @@ use crate::components::pre_join::{JoinChoice, PreJoin};
 use crate::components::realtime_notice::RealtimeNotice;
 use crate::config::Config;
 use crate::date::{self, DateState, PartnerLink, ServerClock};
+use crate::dom::EventListener;
 use crate::livekit::{
     connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind,
 };
 use crate::metrics::{self, BeaconReport, Metric};
-use crate::realtime::{EventListener, RealtimeOptions, RealtimeStatus, ResilientChannel};
+use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
 use crate::supabase::rest::{self, Answer, DateCall, DateError, MeetAgainResult, Refusal};
 use crate::supabase::session::{self, Session};
 use crate::supabase::video_date::{format_countdown, DateStatus, VideoDate};
 use crate::task::{current_owner, spawn_in};
+use crate::time;
 use crate::token::{EndpointSource, EndpointSourceOptions, Expectations, Freshness};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,10 +68,6 @@ const TICK_MS: u32 = 250;
 /// How long a page waits before asking the database again to record a time-up it could not reach.
 const TIME_UP_RETRY: std::time::Duration = std::time::Duration::from_secs(3);
 
-fn now_secs() -> i64 {
-    (js_sys::Date::now() / 1000.0).floor() as i64
-}
-
 /// The date as this page knows it. `Copy`, so every handler shares it.
 #[derive(Clone, Copy)]
 struct DateSignals {
@@ -90,7 +88,7 @@ impl DateSignals {
         DateSignals {
             row: RwSignal::new(None),
             clock: RwSignal::new(ServerClock::default()),
-            device_now: RwSignal::new(js_sys::Date::now()),
+            device_now: RwSignal::new(time::now_ms()),
             answered: RwSignal::new(false),
             partner_name: RwSignal::new(None),
             problem: RwSignal::new(None),
@@ -198,7 +196,7 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
                 schedule_session_refresh(config.clone(), signed_in, session, call, resources);
                 resources.update_value(|r| {
                     r.ticker = Some(Interval::new(TICK_MS, move || {
-                        dates.device_now.try_set(js_sys::Date::now());
+                        dates.device_now.try_set(time::now_ms());
                     }));
                     r.foreground = foreground_listener(reread);
                 });
@@ -425,10 +423,10 @@ pub fn VideoDatePage(date_id: String) -> impl IntoView {
 
 /// One exchange with the database for its clock (and the partner's name), timed on the device's clock.
 async fn sample_clock(config: &Config, signed_in: &Session, date_id: &str, dates: DateSignals) {
-    let sent_ms = js_sys::Date::now();
+    let sent_ms = time::now_ms();
     match rest::page_context(config, signed_in, date_id).await {
         Ok(context) => {
-            let received_ms = js_sys::Date::now();
+            let received_ms = time::now_ms();
             dates.clock.try_update(|clock| clock.observe(sent_ms, received_ms, context.now.0));
             if context.partner_name.is_some() {
                 dates.partner_name.try_set(context.partner_name);
@@ -514,7 +512,7 @@ async fn join_call(
     // Stored before connecting, so leaving the page mid-connect drops (and disconnects) the room.
     call.set_value(Some(Call { _events: events, source: source.clone(), room: room.clone() }));
 
-    signals.joined_at.set_value(js_sys::Date::now());
+    signals.joined_at.set_value(time::now_ms());
     signals.phase.set(CallPhase::FetchingToken);
     if let Err(err) = source.fetch(Freshness::Cached).await {
         signals.phase.set(CallPhase::Failed(err.to_string()));
@@ -524,7 +522,7 @@ async fn join_call(
     match connect(&room, &source, &config.livekit_url).await {
         Ok(connected) => {
             tracing::info!(attempts = connected.attempts, "joined the date's room");
-            metrics::record(Metric::JoinToConnected { ms: metrics::elapsed_ms(signals.joined_at.get_value()) });
+            metrics::record(Metric::JoinToConnected { ms: time::elapsed_ms(signals.joined_at.get_value()) });
             signals.phase.set(CallPhase::Connected);
             let partner_here = room.remote_identities().contains(&partner_id);
             signals.partner.set(if partner_here { PartnerLink::Present } else { PartnerLink::NotJoined });
@@ -590,7 +588,7 @@ fn schedule_session_refresh(
     call: StoredValue<Option<Call>, LocalStorage>,
     resources: StoredValue<PageResources, LocalStorage>,
 ) {
-    let delay_ms = u32::try_from(current.refresh_in(now_secs()).saturating_mul(1000)).unwrap_or(u32::MAX);
+    let delay_ms = u32::try_from(current.refresh_in(time::now_secs()).saturating_mul(1000)).unwrap_or(u32::MAX);
     let timeout = Timeout::new(delay_ms, move || {
         leptos::task::spawn_local(async move {
             match session::refresh(&config, &current).await {

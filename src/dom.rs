@@ -1,8 +1,11 @@
-//! A DOM event listener that is removed when dropped, so nothing outlives the handle that added it.
+//! The one way our code listens to a DOM event: an [`EventListener`] that is removed when dropped, so nothing
+//! outlives the handle that added it. A component keeps one in a local `StoredValue` it empties on cleanup.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// A listener for `name` events on one target, removed from it when dropped.
+#[must_use = "the listener is removed when this is dropped"]
 pub(crate) struct EventListener {
     target: web_sys::EventTarget,
     name: &'static str,
