@@ -21,6 +21,7 @@ enum ConfigState {
     Failed(ConfigError),
 }
 
+/// The whole app: "Loading settings…", then the page for the current path, or why the settings failed.
 #[component]
 pub fn App() -> impl IntoView {
     let state = RwSignal::new(ConfigState::Loading);
@@ -46,8 +47,14 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The page for `route`, with the loaded config in context and the console logging at its level.
 #[component]
-fn Configured(config: Config, route: Route) -> impl IntoView {
+fn Configured(
+    /// The loaded settings.
+    config: Config,
+    /// Which page to show.
+    route: Route,
+) -> impl IntoView {
     log_to_console(config.log_level);
     tracing::info!(livekit_url = %config.livekit_url, "config loaded");
     provide_context(config);

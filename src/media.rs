@@ -38,6 +38,7 @@ impl MediaChoice {
 }
 
 /// A live camera + microphone stream; dropping it turns the devices off.
+#[must_use = "the camera and microphone are turned off when this is dropped"]
 pub(crate) struct Preview {
     stream: web_sys::MediaStream,
 }
@@ -79,6 +80,7 @@ struct Handoff {
     stream: RefCell<Option<web_sys::MediaStream>>,
 }
 
+#[must_use = "the request is abandoned (its stream stopped) when this is dropped"]
 struct AbandonOnDrop(Rc<Handoff>);
 
 impl Drop for AbandonOnDrop {

@@ -150,6 +150,7 @@ struct BeaconSummary<'a> {
 /// While it lives, sends the summary to the endpoint with `navigator.sendBeacon` each time the page is hidden
 /// or left: the last moments a page is sure to run, and a beacon outlives the page. Dropping it removes both
 /// listeners.
+#[must_use = "no summary is sent once this is dropped"]
 pub(crate) struct BeaconReport {
     _listeners: Vec<EventListener>,
 }

@@ -22,8 +22,16 @@ enum PreviewState {
     Failed(MediaDeviceFailure),
 }
 
+/// The pre-join screen: the camera preview, mute toggles and device pickers, or what went wrong with the
+/// devices and "Try again"; "Join the date" is enabled once the preview runs.
 #[component]
-pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: WriteSignal<String>) -> impl IntoView {
+pub(crate) fn PreJoin(
+    /// "Join the date" was clicked, with the devices and toggles chosen (the preview is released first).
+    on_join: Callback<JoinChoice>,
+    /// Receives each status sentence for the page's live region.
+    #[prop(into)]
+    announce: WriteSignal<String>,
+) -> impl IntoView {
     let state = RwSignal::new(PreviewState::Asking);
     let choice = RwSignal::new(MediaChoice::default());
     let camera_on = RwSignal::new(true);
@@ -132,13 +140,20 @@ pub(crate) fn PreJoin(on_join: Callback<JoinChoice>, #[prop(into)] announce: Wri
     }
 }
 
+/// A labelled list of the cameras (`Video`) or microphones (`Audio`), with the one in `choice` selected.
 #[component]
-/// Picks the camera (`Video`) or the microphone (`Audio`) in `choice`.
 fn DevicePicker(
+    /// The visible label, e.g. "Camera".
     label: &'static str,
-    devices: RwSignal<Vec<Device>>,
-    choice: RwSignal<MediaChoice>,
+    /// The devices of this kind the browser lists.
+    #[prop(into)]
+    devices: Signal<Vec<Device>>,
+    /// The current choice, whose device of this kind is shown selected.
+    #[prop(into)]
+    choice: Signal<MediaChoice>,
+    /// Which device of `choice` this picker shows.
     kind: TrackKind,
+    /// A device was picked: its id, or `""` for the browser's default.
     on_pick: Callback<String>,
 ) -> impl IntoView {
     view! {

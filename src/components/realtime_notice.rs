@@ -2,9 +2,16 @@ use leptos::prelude::*;
 
 use crate::realtime::RealtimeStatus;
 
-/// Says so when live updates (partner left, date ended) are not coming through.
+/// Says so when live updates (partner left, date ended) are not coming through: nothing while connecting or
+/// subscribed, the next retry while retrying, and a "Try again" button once the channel gave up.
 #[component]
-pub fn RealtimeNotice(status: RwSignal<RealtimeStatus>, retry: Callback<()>) -> impl IntoView {
+pub fn RealtimeNotice(
+    /// The realtime channel's status, which the notice shows.
+    #[prop(into)]
+    status: Signal<RealtimeStatus>,
+    /// "Try again" was clicked after the channel gave up.
+    retry: Callback<()>,
+) -> impl IntoView {
     move || match status.get() {
         RealtimeStatus::Connecting | RealtimeStatus::Subscribed => None,
         RealtimeStatus::Retrying { attempt, max_attempts, delay_ms } => Some(view! {

@@ -66,6 +66,7 @@ const EVENT_NAMES: [&str; 13] = [
 type Listener = Closure<dyn FnMut(JsValue, JsValue, JsValue)>;
 
 /// Listens to every room event while it lives; dropping it removes each listener from the room.
+#[must_use = "the room listeners are removed when this is dropped"]
 pub(crate) struct EventSubscription {
     room: sys::Room,
     listeners: Vec<(&'static str, Listener)>,

@@ -31,6 +31,7 @@ impl Default for RoomOptions {
 
 /// A LiveKit room handle. Dropping it disconnects and stops every local track, so leaving the page in any
 /// state turns the camera off. Drop its [`EventSubscription`]s first (declare them before the room in a struct).
+#[must_use = "the room disconnects and stops its tracks when this is dropped"]
 pub struct Room {
     inner: sys::Room,
     /// The camera and microphone tracks this room opened, kept from the moment the browser delivers them;

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+/// `/`: says that a date is opened by its link.
 #[component]
 pub(crate) fn Home() -> impl IntoView {
     view! {

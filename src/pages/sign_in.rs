@@ -11,8 +11,12 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or("/").to_owned()
 }
 
+/// `/sign-in`: an email and password form; signed in, it goes to `next`.
 #[component]
-pub(crate) fn SignIn(next: Option<String>) -> impl IntoView {
+pub(crate) fn SignIn(
+    /// Where to go once signed in (the `next` query parameter); only a same-site path is followed.
+    next: Option<String>,
+) -> impl IntoView {
     let config = expect_context::<Config>();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

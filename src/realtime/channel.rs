@@ -57,6 +57,7 @@ struct Inner {
 }
 
 /// A joined (or joining) channel; dropping it leaves the channel and stops its timer.
+#[must_use = "the channel leaves when this is dropped"]
 pub(crate) struct Channel(Rc<Inner>);
 
 impl Channel {

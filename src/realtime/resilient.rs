@@ -243,6 +243,7 @@ struct Shell {
 
 /// A postgres_changes subscription that keeps itself alive. Dropping it leaves the channel, closes the socket,
 /// and removes every timer and listener.
+#[must_use = "the channel leaves and its socket closes when this is dropped"]
 pub struct ResilientChannel(Rc<Shell>);
 
 impl ResilientChannel {

@@ -80,6 +80,7 @@ struct Inner {
 
 /// A handle to the one socket; clones share it. The connection closes when the last handle is dropped
 /// or on [`Socket::close`].
+#[must_use = "the socket closes when its last handle is dropped"]
 #[derive(Clone)]
 pub(crate) struct Socket(Rc<Inner>);
 

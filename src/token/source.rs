@@ -168,6 +168,7 @@ impl EndpointSource {
 }
 
 /// Cancels the proactive refresh when dropped.
+#[must_use = "the proactive refresh is cancelled when this is dropped"]
 pub struct RefreshHandle {
     timer: Rc<RefCell<Option<Timeout>>>,
 }
@@ -228,6 +229,7 @@ fn arm_refresh(source: Weak<EndpointSource>, slot: Weak<RefCell<Option<Timeout>>
 }
 
 /// Aborts the fetch when dropped: leaving the page mid-request cancels it rather than leaving it running.
+#[must_use = "the request is aborted when this is dropped"]
 struct AbortOnDrop(web_sys::AbortController);
 
 impl Drop for AbortOnDrop {

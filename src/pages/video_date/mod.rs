@@ -106,8 +106,13 @@ impl DateSignals {
     }
 }
 
+/// `/video-date/<id>`: the date from sign-in check to pre-join, the call and the end, with its live region,
+/// realtime notice and diagnostics panel.
 #[component]
-pub fn VideoDatePage(date_id: String) -> impl IntoView {
+pub fn VideoDatePage(
+    /// The date's id, from the path.
+    date_id: String,
+) -> impl IntoView {
     let config = expect_context::<Config>();
     let screen = RwSignal::new(Screen::Loading);
     let (announcement, announce) = signal(String::from("Loading your date…"));
