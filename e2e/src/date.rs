@@ -78,13 +78,38 @@ pub async fn token_requests(someone: &Person) -> Result<u64, String> {
     report["token_requests"].as_u64().ok_or_else(|| format!("no token_requests in {report}"))
 }
 
-/// Alice and Bob signed in on the date's pre-join screen, with faults cleared and the date scheduled.
+/// Runs `scenario` with alice and bob signed in on the date's pre-join screen (faults cleared, a ten-minute
+/// date scheduled), then [`finish`]es under `name`: both windows' artifacts saved and closed, however it ended.
+pub async fn with_two_people(
+    stack: &impl Site,
+    engines: Engines,
+    name: &str,
+    scenario: impl AsyncFnOnce(&Person, &Person) -> ScenarioResult,
+) -> ScenarioResult {
+    with_two_people_on_a_date_of(stack, engines, TEN_MINUTES, name, scenario).await
+}
+
+/// [`with_two_people`] on a date that runs `seconds` once both have joined.
+pub async fn with_two_people_on_a_date_of(
+    stack: &impl Site,
+    engines: Engines,
+    seconds: u32,
+    name: &str,
+    scenario: impl AsyncFnOnce(&Person, &Person) -> ScenarioResult,
+) -> ScenarioResult {
+    let (alice, bob) = two_people_on_a_date_of(stack, engines, seconds).await?;
+    let result = scenario(&alice, &bob).await;
+    finish(name, vec![alice, bob], result).await
+}
+
+/// Alice and Bob signed in on the date's pre-join screen, with faults cleared and a ten-minute date scheduled,
+/// for a scenario that finishes the windows itself (one of them crashes); the others use [`with_two_people`].
 pub async fn two_people(stack: &impl Site, engines: Engines) -> Result<(Person, Person), String> {
     two_people_on_a_date_of(stack, engines, TEN_MINUTES).await
 }
 
 /// [`two_people`] on a date that runs `seconds` once both have joined.
-pub async fn two_people_on_a_date_of(
+async fn two_people_on_a_date_of(
     stack: &impl Site,
     engines: Engines,
     seconds: u32,

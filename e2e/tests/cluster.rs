@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use e2e::browser::Engine;
 use e2e::cluster::{ClusterSuite, Node};
 use e2e::date::{
-    devserver_call, finish, token_requests, two_people, Engines, CALL, PARTNER_VIDEO_PLAYING, SOON,
+    devserver_call, token_requests, with_two_people, Engines, CALL, PARTNER_VIDEO_PLAYING, SOON,
 };
 use e2e::person::{Person, DATE_PATH};
 use e2e::runner::{run_all, Scenario, ScenarioResult};
@@ -88,6 +88,17 @@ async fn heal(context: &Context) -> ScenarioResult {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// Heals what the last scenario left, then runs `scenario` with alice and bob in Chromium (see
+/// [`with_two_people`]).
+async fn healed(
+    context: &Context,
+    name: &str,
+    scenario: impl AsyncFnOnce(&Person, &Person) -> ScenarioResult,
+) -> ScenarioResult {
+    heal(context).await?;
+    with_two_people(&context.suite, CHROMIUM, name, scenario).await
 }
 
 /// Joins `someone` with a token whose `serverUrl` lands their signal connection on `node` (while it is up).
@@ -189,11 +200,9 @@ async fn recovery(people: [&Person; 2], fault_at: Instant, expect_disruption: bo
 }
 
 async fn two_nodes(context: &Context) -> ScenarioResult {
-    heal(context).await?;
-    let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
-    let result = async {
+    healed(context, "cluster_two_nodes", async |alice, bob| {
         let started = Instant::now();
-        routed_call(context, &alice, &bob).await?;
+        routed_call(context, alice, bob).await?;
         let (a, b) = context.suite.with(|cluster| {
             Ok((cluster.signal_connections(Node::A, Node::A)?, cluster.signal_connections(Node::B, Node::B)?))
         })?;
@@ -204,9 +213,8 @@ async fn two_nodes(context: &Context) -> ScenarioResult {
         println!("  signal: alice on A, bob on B; the room is on {}", host.map_or("no node", Node::name));
         context.record("two nodes: join to both frames", started.elapsed().as_secs_f64());
         Ok(())
-    }
-    .await;
-    finish("cluster_two_nodes", vec![alice, bob], result).await
+    })
+    .await
 }
 
 /// The node hosting the room, which the fault scenarios take down.
@@ -215,10 +223,8 @@ fn hosting_node(context: &Context) -> Result<Node, String> {
 }
 
 async fn node_killed(context: &Context) -> ScenarioResult {
-    heal(context).await?;
-    let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
-    let result = async {
-        routed_call(context, &alice, &bob).await?;
+    healed(context, "cluster_node_killed", async |alice, bob| {
+        routed_call(context, alice, bob).await?;
         let host = hosting_node(context)?;
         let fault_at = Instant::now();
         context.suite.with(|cluster| {
@@ -226,33 +232,30 @@ async fn node_killed(context: &Context) -> ScenarioResult {
             Ok(())
         })?;
         println!("  killed {} (SIGKILL), which hosted the room", host.name());
-        let seconds = recovery([&alice, &bob], fault_at, true, Duration::ZERO).await?;
+        let seconds = recovery([alice, bob], fault_at, true, Duration::ZERO).await?;
         let now_on = hosting_node(context)?;
         if now_on == host {
             return Err(format!("the room is still placed on the killed {}", host.name()));
         }
         context.record("room node killed (SIGKILL)", seconds);
         Ok(())
-    }
-    .await;
-    finish("cluster_node_killed", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn node_shut_down(context: &Context) -> ScenarioResult {
-    heal(context).await?;
-    let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
-    let result = async {
-        routed_call(context, &alice, &bob).await?;
+    healed(context, "cluster_node_shut_down", async |alice, bob| {
+        routed_call(context, alice, bob).await?;
         let host = hosting_node(context)?;
         let fault_at = Instant::now();
         context.suite.with(|cluster| cluster.shut_down_node(host))?;
         println!("  shut {} down (SIGTERM twice: drain, then SERVER_SHUTDOWN)", host.name());
-        let seconds = recovery([&alice, &bob], fault_at, true, Duration::ZERO).await?;
+        let seconds = recovery([alice, bob], fault_at, true, Duration::ZERO).await?;
         // A page told SERVER_SHUTDOWN joins again (a second connect, with a fresh token). One whose signal
         // connection was on the stopping node may lose the message with the connection; the SDK then
         // reconnects by itself, which `recovery` saw. The page on the other node is always told.
         let mut told = 0;
-        for me in [&alice, &bob] {
+        for me in [alice, bob] {
             let metrics = me.metrics().await?;
             if metrics["disconnect_reasons"]["server_shutdown"].as_u64().unwrap_or(0) == 0 {
                 println!("  {}: the shutdown message was lost with its connection; the SDK reconnected", me.name);
@@ -269,43 +272,36 @@ async fn node_shut_down(context: &Context) -> ScenarioResult {
         }
         context.record("room node shut down (SIGTERM x2)", seconds);
         Ok(())
-    }
-    .await;
-    finish("cluster_node_shut_down", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn redis_restarted(context: &Context) -> ScenarioResult {
-    heal(context).await?;
-    let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
-    let result = async {
-        routed_call(context, &alice, &bob).await?;
+    healed(context, "cluster_redis_restarted", async |alice, bob| {
+        routed_call(context, alice, bob).await?;
         let fault_at = Instant::now();
         context.suite.with(|cluster| cluster.restart_redis())?;
-        let seconds = recovery([&alice, &bob], fault_at, false, Duration::from_secs(10)).await?;
+        let seconds = recovery([alice, bob], fault_at, false, Duration::from_secs(10)).await?;
         // Signalling works again too: a camera turned off reaches the other side through the nodes.
         bob.click("button.camera-toggle:not([disabled])", SOON).await?;
         alice.wait_for_text("Your date turned their camera off.", SOON).await?;
         context.record("Redis restarted (SHUTDOWN SAVE)", seconds);
         Ok(())
-    }
-    .await;
-    finish("cluster_redis_restarted", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn signal_latency(context: &Context) -> ScenarioResult {
-    heal(context).await?;
-    let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
-    let result = async {
+    healed(context, "cluster_signal_latency", async |alice, bob| {
         context.suite.with(|cluster| cluster.add_signal_latency(300))?;
         let started = Instant::now();
-        routed_call(context, &alice, &bob).await?;
+        routed_call(context, alice, bob).await?;
         let seconds = started.elapsed().as_secs_f64();
         println!("  join with 300 ms each way on the signal path: {seconds:.1} s to both people's video playing");
         context.record("signal latency 300 ms each way: join to both frames", seconds);
         Ok(())
-    }
-    .await;
-    finish("cluster_signal_latency", vec![alice, bob], result).await
+    })
+    .await
 }
 
 /// Seconds left on the date's timer (`mm:ss`), as `someone` sees it.
@@ -320,41 +316,36 @@ async fn timer_seconds(someone: &Person) -> Result<i64, String> {
 }
 
 async fn signal_cut(context: &Context) -> ScenarioResult {
-    heal(context).await?;
-    let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
-    let result = async {
+    healed(context, "cluster_signal_cut", async |alice, bob| {
         // Both joined through `join_date`, so the date is live and its timer counts from the server's `ends_at`.
-        routed_call(context, &alice, &bob).await?;
+        routed_call(context, alice, bob).await?;
         alice.wait_until("document.querySelector('.timer')", "the date's timer", SOON).await?;
-        let (left_before, read_at) = (timer_seconds(&alice).await?, Instant::now());
+        let (left_before, read_at) = (timer_seconds(alice).await?, Instant::now());
         let fault_at = Instant::now();
         context.suite.with(|cluster| cluster.set_signal_path(false))?;
-        for me in [&alice, &bob] {
+        for me in [alice, bob] {
             me.wait_for_text("Reconnecting", SOON).await?;
         }
         tokio::time::sleep(Duration::from_secs(10).saturating_sub(fault_at.elapsed())).await;
         context.suite.with(|cluster| cluster.set_signal_path(true))?;
-        let seconds = recovery([&alice, &bob], fault_at, true, Duration::ZERO).await?;
+        let seconds = recovery([alice, bob], fault_at, true, Duration::ZERO).await?;
         let expected = left_before - read_at.elapsed().as_secs() as i64;
-        let shown = timer_seconds(&alice).await?;
+        let shown = timer_seconds(alice).await?;
         if (shown - expected).abs() > 2 {
             return Err(format!("the date's timer shows {shown} s left after the cut, expected about {expected} s"));
         }
         context.record("signal path cut for 10 s", seconds);
         Ok(())
-    }
-    .await;
-    finish("cluster_signal_cut", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn slow_token(context: &Context) -> ScenarioResult {
-    heal(context).await?;
-    let (alice, bob) = two_people(&context.suite, CHROMIUM).await?;
-    let result = async {
-        join_via(context, &bob, Node::B).await?;
+    healed(context, "cluster_slow_token", async |alice, bob| {
+        join_via(context, bob, Node::B).await?;
         bob.wait_until(CONNECTED, "bob connected", CALL).await?;
         // The page gives the token endpoint 10 s (src/token/source.rs).
-        devserver_call(&alice, "POST", "/__faults", json!({"token": {"kind": "delay", "ms": 12000}})).await?;
+        devserver_call(alice, "POST", "/__faults", json!({"token": {"kind": "delay", "ms": 12000}})).await?;
         let fault_at = Instant::now();
         alice.join().await?;
         alice.wait_for_text("did not answer within", Duration::from_secs(15)).await?;
@@ -363,10 +354,9 @@ async fn slow_token(context: &Context) -> ScenarioResult {
             .js("[...document.querySelectorAll('button')].find((b) => b.textContent === 'Rejoin').click()")
             .await?;
         alice.join().await?;
-        let seconds = recovery([&alice, &bob], fault_at, false, Duration::ZERO).await?;
+        let seconds = recovery([alice, bob], fault_at, false, Duration::ZERO).await?;
         context.record("token endpoint slower than the client (retry included)", seconds);
         Ok(())
-    }
-    .await;
-    finish("cluster_slow_token", vec![alice, bob], result).await
+    })
+    .await
 }

@@ -10,8 +10,9 @@ use std::time::Duration;
 use e2e::axe::check_screen;
 use e2e::browser::{Engine, Permissions};
 use e2e::date::{
-    both_in_call, devserver_call, end_the_date, finish, reset, token_requests, two_people, two_people_on_a_date_of, Engines, ALICE,
-    CALL, PARTNER_VIDEO_PLAYING, PARTNER_VIDEO_PLAYING_UNCOVERED, SOON, TEN_MINUTES,
+    both_in_call, devserver_call, end_the_date, finish, reset, token_requests, two_people, with_two_people,
+    with_two_people_on_a_date_of, Engines, ALICE, CALL, PARTNER_VIDEO_PLAYING, PARTNER_VIDEO_PLAYING_UNCOVERED, SOON,
+    TEN_MINUTES,
 };
 use e2e::person::Person;
 use e2e::runner::{run_all, Scenario, ScenarioResult};
@@ -139,13 +140,13 @@ setTimeout(report, 3000);
 "#;
 
 async fn happy_path(stack: &Suite, engines: Engines) -> ScenarioResult {
-    let (alice, bob) = two_people(stack, engines).await?;
-    let result = async {
-        check_screen(&alice, "pre-join", "Join the date").await?;
-        check_screen(&bob, "pre-join", "Join the date").await?;
-        both_in_call(&alice, &bob).await?;
-        check_screen(&alice, "in-call", "You're in the call").await?;
-        for me in [&alice, &bob] {
+    let scenario = format!("happy_path_alice_in_{}_bob_in_{}", engines.alice.name(), engines.bob.name());
+    with_two_people(stack, engines, &scenario, async |alice, bob| {
+        check_screen(alice, "pre-join", "Join the date").await?;
+        check_screen(bob, "pre-join", "Join the date").await?;
+        both_in_call(alice, bob).await?;
+        check_screen(alice, "in-call", "You're in the call").await?;
+        for me in [alice, bob] {
             let frames = me.run_async(COUNT_PARTNER_FRAMES, "count the partner's frames").await?;
             println!("  {} ({}): {frames}", me.name, me.engine.name());
             if frames["presented"].as_u64().unwrap_or(0) < 2 {
@@ -155,7 +156,7 @@ async fn happy_path(stack: &Suite, engines: Engines) -> ScenarioResult {
             me.wait_until(PARTNER_AUDIO_RECEIVED, "the partner's audio received", SOON).await?;
         }
         bob.click("button.camera-toggle:not([disabled])", SOON).await?;
-        check_screen(&alice, "partner's camera off", "Your date turned their camera off.").await?;
+        check_screen(alice, "partner's camera off", "Your date turned their camera off.").await?;
         bob.click("button.camera-toggle:not([disabled])", SOON).await?;
         alice.wait_until(PARTNER_VIDEO_PLAYING_UNCOVERED, "bob's camera back on", SOON).await?;
         let metrics = alice.metrics().await?;
@@ -167,27 +168,23 @@ async fn happy_path(stack: &Suite, engines: Engines) -> ScenarioResult {
             return Err("the metrics snapshot has no join-to-first-frame time".into());
         }
         Ok(())
-    }
-    .await;
-    let scenario = format!("happy_path_alice_in_{}_bob_in_{}", engines.alice.name(), engines.bob.name());
-    finish(&scenario, vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn leaving(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people(stack, MIXED).await?;
-    let result = async {
-        both_in_call(&alice, &bob).await?;
+    with_two_people(stack, MIXED, "leaving", async |alice, bob| {
+        both_in_call(alice, bob).await?;
         bob.click("button.leave", SOON).await?;
-        check_screen(&alice, "partner left", "Your date left the call").await?;
+        check_screen(alice, "partner left", "Your date left the call").await?;
         bob.wait_until(
             "[...(document.querySelector('video.own-video').srcObject?.getTracks() ?? [])].every((t) => t.readyState === 'ended')",
             "bob's camera and microphone stopped",
             SOON,
         )
         .await
-    }
-    .await;
-    finish("leaving", vec![alice, bob], result).await
+    })
+    .await
 }
 
 /// Bob's browser is killed mid-call, so no leave reaches the video server: alice is told his connection dropped
@@ -222,15 +219,13 @@ async fn partner_drops(stack: &Suite) -> ScenarioResult {
 }
 
 async fn ending(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people(stack, MIXED).await?;
-    let result = async {
-        both_in_call(&alice, &bob).await?;
-        end_the_date(&alice).await?;
-        check_screen(&alice, "ended", "You ended the date.").await?;
-        check_screen(&bob, "ended by the partner", "Your date ended the date.").await
-    }
-    .await;
-    finish("ending", vec![alice, bob], result).await
+    with_two_people(stack, MIXED, "ending", async |alice, bob| {
+        both_in_call(alice, bob).await?;
+        end_the_date(alice).await?;
+        check_screen(alice, "ended", "You ended the date.").await?;
+        check_screen(bob, "ended by the partner", "Your date ended the date.").await
+    })
+    .await
 }
 
 /// The timer both people see, `mm:ss`.
@@ -242,99 +237,91 @@ async fn timer(person: &Person) -> Result<String, String> {
 /// A date in its last minute: alice asks for more time, bob accepts, both count down from five minutes more;
 /// then alice ends it (asked once), both say yes, and both see the match.
 async fn extension_then_match(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people_on_a_date_of(stack, MIXED, 50).await?;
-    let result = async {
+    with_two_people_on_a_date_of(stack, MIXED, 50, "extension_then_match", async |alice, bob| {
         alice.screenshot_state("pre-join").await?;
-        both_in_call(&alice, &bob).await?;
-        check_screen(&alice, "last minute", "One minute left.").await?;
+        both_in_call(alice, bob).await?;
+        check_screen(alice, "last minute", "One minute left.").await?;
         alice.screenshot_state("live-offer-extension").await?;
         alice.click(".extension[data-extension=offer] button", SOON).await?;
-        check_screen(&alice, "extension asked", "Asked your date for 5 more minutes").await?;
+        check_screen(alice, "extension asked", "Asked your date for 5 more minutes").await?;
         alice.screenshot_state("live-extension-asked").await?;
-        check_screen(&bob, "extension requested", "Your date would like 5 more minutes.").await?;
+        check_screen(bob, "extension requested", "Your date would like 5 more minutes.").await?;
         bob.screenshot_state("live-extension-requested").await?;
         bob.click(".extension[data-extension=requested] button.primary", SOON).await?;
-        for me in [&alice, &bob] {
+        for me in [alice, bob] {
             me.wait_until("document.querySelector('.timer')?.textContent.startsWith('05:')", "five more minutes", SOON)
                 .await?;
         }
-        check_screen(&alice, "extended", "Your date said yes: 5 more minutes.").await?;
-        println!("  both count down from {} after the extension", timer(&bob).await?);
+        check_screen(alice, "extended", "Your date said yes: 5 more minutes.").await?;
+        println!("  both count down from {} after the extension", timer(bob).await?);
         alice.screenshot_state("live").await?;
 
         alice.click(".controls button.danger", SOON).await?;
-        check_screen(&alice, "end confirmation", "End the date for both of you?").await?;
+        check_screen(alice, "end confirmation", "End the date for both of you?").await?;
         alice.screenshot_state("end-confirmation").await?;
         alice.click(".confirm-end button.danger", SOON).await?;
-        check_screen(&bob, "ended by the partner", "Your date ended the date. Would you like to meet again?").await?;
+        check_screen(bob, "ended by the partner", "Your date ended the date. Would you like to meet again?").await?;
         bob.screenshot_state("ended-ask").await?;
         bob.click(".meet-again button.primary", SOON).await?;
-        check_screen(&bob, "waiting for the answer", "Waiting for their answer").await?;
+        check_screen(bob, "waiting for the answer", "Waiting for their answer").await?;
         bob.screenshot_state("ended-waiting").await?;
         alice.click(".meet-again button.primary", SOON).await?;
-        for me in [&alice, &bob] {
+        for me in [alice, bob] {
             check_screen(me, "match", "It's a match!").await?;
         }
         alice.screenshot_state("match").await
-    }
-    .await;
-    finish("extension_then_match", vec![alice, bob], result).await
+    })
+    .await
 }
 
 /// A short date runs out: both pages end the call at zero and say time's up; one says no, and both see "not
 /// this time" without learning who said what.
 async fn time_up_no_match(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people_on_a_date_of(stack, MIXED, 15).await?;
-    let result = async {
-        both_in_call(&alice, &bob).await?;
-        for me in [&alice, &bob] {
+    with_two_people_on_a_date_of(stack, MIXED, 15, "time_up_no_match", async |alice, bob| {
+        both_in_call(alice, bob).await?;
+        for me in [alice, bob] {
             check_screen(me, "time's up", "Time's up. Would you like to meet again?").await?;
             me.wait_until("!document.querySelector('.call')", "the call over", SOON).await?;
         }
         alice.screenshot_state("time-up").await?;
         bob.click(".meet-again button.primary", SOON).await?;
         alice.click(".meet-again button:not(.primary)", SOON).await?;
-        for me in [&alice, &bob] {
+        for me in [alice, bob] {
             check_screen(me, "not this time", "Not this time.").await?;
         }
         bob.screenshot_state("no-match").await
-    }
-    .await;
-    finish("time_up_no_match", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn token_retry(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people(stack, MIXED).await?;
-    let result = async {
-        devserver_call(&alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 1})).await?;
-        let before = token_requests(&alice).await?;
+    with_two_people(stack, MIXED, "token_retry", async |alice, _bob| {
+        devserver_call(alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 1})).await?;
+        let before = token_requests(alice).await?;
         alice.join().await?;
         alice.wait_for_text("hasn't joined yet", CALL).await?;
         let metrics = alice.metrics().await?;
-        let fetched = token_requests(&alice).await? - before;
+        let fetched = token_requests(alice).await? - before;
         if metrics["auth_retries"] != json!(1) || metrics["connects"] != json!(1) || fetched != 2 {
             return Err(format!("expected one retry and two token fetches, saw {fetched} fetches and {metrics}"));
         }
         Ok(())
-    }
-    .await;
-    finish("token_retry", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn token_refused(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people(stack, MIXED).await?;
-    let result = async {
-        devserver_call(&alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 5})).await?;
-        let before = token_requests(&alice).await?;
+    with_two_people(stack, MIXED, "token_refused", async |alice, bob| {
+        devserver_call(alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 5})).await?;
+        let before = token_requests(alice).await?;
         // Bob, in Firefox: the token faults end named there too (alice's retry above runs in Chromium).
         bob.join().await?;
-        check_screen(&bob, "token refused", "Sign in again").await?;
-        let fetched = token_requests(&alice).await? - before;
-        devserver_call(&alice, "DELETE", "/__faults", Value::Null).await?;
+        check_screen(bob, "token refused", "Sign in again").await?;
+        let fetched = token_requests(alice).await? - before;
+        devserver_call(alice, "DELETE", "/__faults", Value::Null).await?;
         if fetched == 2 { Ok(()) } else { Err(format!("expected exactly two token fetches, saw {fetched}")) }
-    }
-    .await;
-    finish("token_refused", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn subscriptions(person: &Person) -> Result<u64, String> {
@@ -342,21 +329,19 @@ async fn subscriptions(person: &Person) -> Result<u64, String> {
 }
 
 async fn realtime_restart(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people(stack, MIXED).await?;
-    let result = async {
-        both_in_call(&alice, &bob).await?;
-        let (alice_before, bob_before) = (subscriptions(&alice).await?, subscriptions(&bob).await?);
-        devserver_call(&alice, "POST", "/__faults", json!({"realtime": {"kind": "drop_sockets"}})).await?;
+    with_two_people(stack, MIXED, "realtime_restart", async |alice, bob| {
+        both_in_call(alice, bob).await?;
+        let (alice_before, bob_before) = (subscriptions(alice).await?, subscriptions(bob).await?);
+        devserver_call(alice, "POST", "/__faults", json!({"realtime": {"kind": "drop_sockets"}})).await?;
         // Both resubscribe after their backoff; then the next update must still reach them.
         let resubscribed = |before: u64| format!("JSON.parse(window.videoDateMetrics()).realtime_subscriptions > {before}");
         alice.wait_until(&resubscribed(alice_before), "alice subscribed again", CALL).await?;
         bob.wait_until(&resubscribed(bob_before), "bob subscribed again", CALL).await?;
         alice.wait_until(PARTNER_VIDEO_PLAYING, "the call continuing", SOON).await?;
-        end_the_date(&bob).await?;
+        end_the_date(bob).await?;
         alice.wait_for_text("Your date ended the date.", CALL).await
-    }
-    .await;
-    finish("realtime_restart", vec![alice, bob], result).await
+    })
+    .await
 }
 
 async fn camera_denied(stack: &Suite, engine: Engine) -> ScenarioResult {
@@ -378,22 +363,20 @@ async fn camera_denied(stack: &Suite, engine: Engine) -> ScenarioResult {
 /// After a restart the call either comes back (the SDK reconnects with its refreshed token) or says why it
 /// ended and offers to rejoin; it never hangs in between.
 async fn livekit_restart(stack: &Suite) -> ScenarioResult {
-    let (alice, bob) = two_people(stack, BOTH_IN_CHROMIUM).await?;
-    let result = async {
-        both_in_call(&alice, &bob).await?;
+    with_two_people(stack, BOTH_IN_CHROMIUM, "livekit_restart", async |alice, bob| {
+        both_in_call(alice, bob).await?;
         stack.restart_livekit(Duration::from_secs(2)).await?;
         const SETTLED: &str = "(() => { const v = document.querySelector('video.partner-video'); \
             const playing = v && v.videoWidth > 0 && !document.querySelector('[data-phase]'); \
             const explained = document.querySelector('[data-phase=disconnected]') && \
                 [...document.querySelectorAll('button')].some((b) => b.textContent === 'Rejoin'); \
             return playing || explained; })()";
-        for me in [&alice, &bob] {
+        for me in [alice, bob] {
             me.wait_until(SETTLED, "the call reconnected or explained", Duration::from_secs(45)).await?;
             let shown = if me.text().await.contains("Rejoin") { "disconnect explained" } else { "reconnected" };
             println!("  {}: {shown}", me.name);
         }
         Ok(())
-    }
-    .await;
-    finish("livekit_restart", vec![alice, bob], result).await
+    })
+    .await
 }

@@ -118,20 +118,12 @@ pub(crate) fn PreJoin(
                 </button>
             </div>
             <div class="pickers">
-                <DevicePicker
-                    label="Camera"
-                    devices=cameras
-                    choice
-                    kind=TrackKind::Video
-                    on_pick=Callback::new(move |id| pick(TrackKind::Video, id))
-                />
-                <DevicePicker
-                    label="Microphone"
-                    devices=microphones
-                    choice
-                    kind=TrackKind::Audio
-                    on_pick=Callback::new(move |id| pick(TrackKind::Audio, id))
-                />
+                {[("Camera", cameras, TrackKind::Video), ("Microphone", microphones, TrackKind::Audio)]
+                    .into_iter()
+                    .map(|(label, devices, kind)| view! {
+                        <DevicePicker label devices choice kind on_pick=Callback::new(move |id| pick(kind, id))/>
+                    })
+                    .collect_view()}
             </div>
             <button type="button" class="primary" disabled=move || state.get() != PreviewState::Ready on:click=join>
                 "Join the date"
