@@ -127,7 +127,8 @@ async fn proactive_refresh_replaces_a_token_about_to_expire_and_stops_when_dropp
     // A margin two seconds short of a token's whole life makes every token due at once; the policy's floor
     // (`expiry::MIN_REFRESH_DELAY_SECS`) then sets the cadence.
     let now = || (js_sys::Date::now() / 1000.0) as i64;
-    let lifetime = EndpointSource::new(options.clone()).fetch(Freshness::Cached).await.unwrap().token.expires_at() - now();
+    let issued = EndpointSource::new(options.clone()).fetch(Freshness::Cached).await.unwrap();
+    let lifetime = issued.token.expires_at() - now();
     options.refresh_margin = Duration::from_secs(u64::try_from(lifetime - 2).unwrap());
     let source = EndpointSource::new(options);
     source.fetch(Freshness::Cached).await.unwrap();

@@ -49,7 +49,8 @@ pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str
     async {
         tracing::warn!("the server refused the token; fetching a fresh one for the single retry");
         metrics::record(Metric::AuthRetry);
-        let fresh = source.fetch(Freshness::Fresh).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
+        let fresh =
+            source.fetch(Freshness::Fresh).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
         let fixed = TokenSource::Fixed(fresh);
         match attempt(room, &fixed, default_url, 2).await {
             Ok(()) => Ok(Connected { attempts: 2 }),
