@@ -12,6 +12,7 @@ use crate::wire::{self, WireError};
 /// Where the config lives, relative to the page's origin.
 pub(crate) const CONFIG_PATH: &str = "/config.json";
 
+/// The app's settings, as `/config.json` gives them (validated by [`Config::parse`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// `ws://` or `wss://` URL of the LiveKit server.
@@ -22,6 +23,7 @@ pub struct Config {
     pub supabase_url: String,
     /// The project's public anon key; it is meant to be public, unlike a token.
     pub supabase_anon_key: String,
+    /// The most detailed level logged to the console.
     pub log_level: LogLevel,
     /// Optional `http(s)://` URL that gets a metrics summary (`navigator.sendBeacon`) when the page is hidden;
     /// absent or blank means no reporting.
@@ -31,7 +33,8 @@ pub struct Config {
     pub home_url: String,
 }
 
-// Ordered from the fewest lines to the most: a level logs everything at or before it.
+/// How much the app logs to the console; ordered from the fewest lines to the most, a level logs everything at
+/// or before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {

@@ -1,7 +1,8 @@
 //! video-date: the browser client. See ARCHITECTURE.md for the map.
 //!
 //! Everything is `pub(crate)` unless `src/main.rs` or the browser tests in `tests/` need it: the modules below
-//! marked `pub` and, inside them, only the items those callers name are the public API.
+//! marked `pub` and, inside them, only the items those callers name are the public API; each type, function
+//! and module of it says what it is.
 
 pub mod app;
 pub mod components;

@@ -116,6 +116,7 @@ pub(crate) fn record(metric: Metric) {
     METRICS.with(|m| m.borrow_mut().apply(metric));
 }
 
+/// A copy of the page's metrics as they are now.
 pub fn snapshot() -> Metrics {
     METRICS.with(|m| m.borrow().clone())
 }

@@ -1,3 +1,5 @@
+//! The notice shown while live updates are down.
+
 use leptos::prelude::*;
 
 use crate::realtime::RealtimeStatus;

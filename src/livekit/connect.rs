@@ -16,10 +16,13 @@ use crate::token::{EndpointSource, Freshness, TokenError, TokenSource};
 #[derive(Debug, Clone, PartialEq, Error)]
 #[error("{cause}")]
 pub struct ConnectFailure {
+    /// Connect attempts made: 0 when no token came, 1, or 2 after an auth retry.
     pub attempts: u8,
+    /// The failure that ended the routine.
     pub cause: FailureCause,
 }
 
+/// What failed: getting a token, or connecting with one.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum FailureCause {
     #[error("{0}")]
@@ -31,6 +34,7 @@ pub enum FailureCause {
 /// The routine succeeded after this many attempts (1, or 2 after an auth retry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Connected {
+    /// 1, or 2 after an auth retry.
     pub attempts: u8,
 }
 

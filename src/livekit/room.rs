@@ -51,6 +51,7 @@ pub struct MediaRequest {
 }
 
 impl Room {
+    /// A room not yet connected; nothing is opened until it connects or [`Room::publish_media`] runs.
     pub fn new(options: RoomOptions) -> Self {
         let js = Object::new();
         set(&js, "adaptiveStream", &options.adaptive_stream.into());
@@ -159,6 +160,7 @@ impl Room {
         self.local_track(kind).is_some()
     }
 
+    /// Whether our camera is published and not muted, as the SDK sees it.
     pub fn is_camera_enabled(&self) -> bool {
         self.inner.local_participant().is_camera_enabled()
     }

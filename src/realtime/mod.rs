@@ -40,6 +40,7 @@ pub struct RealtimeOptions {
 }
 
 impl RealtimeOptions {
+    /// The defaults: [`BackoffPolicy::default`], realtime-js's 10 s join timeout and 25 s heartbeat.
     pub fn new(
         supabase_url: impl Into<String>,
         anon_key: impl Into<String>,

@@ -127,6 +127,7 @@ pub(crate) struct PresenceConfig {
     pub(crate) enabled: bool,
 }
 
+/// Which kind of write a [`PostgresChange`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ChangeType {

@@ -286,6 +286,7 @@ impl ResilientChannel {
         self.0.handle(Input::RetryNow);
     }
 
+    /// The status now, as the page shows it.
     pub fn status(&self) -> RealtimeStatus {
         self.0.machine.borrow().status().clone()
     }

@@ -11,16 +11,22 @@ use crate::token::Secret;
 use crate::url::with_query;
 use crate::wire;
 
+/// A signed-in user: who they are and the tokens that prove it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
+    /// The user's id (`auth.users.id`, the JWT's `sub`).
     pub user_id: String,
+    /// The address they signed in with, when the session names one.
     pub email: Option<String>,
+    /// The JWT sent to PostgREST, Realtime and the token endpoint.
     pub access_token: Secret,
+    /// Exchanged for a new session before `expires_at`.
     pub refresh_token: Secret,
     /// Unix seconds.
     pub expires_at: i64,
 }
 
+/// Why there is no usable session; each message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SessionError {
     #[error("You are not signed in. Sign in, then open your date again.")]
@@ -107,6 +113,7 @@ pub(crate) fn save(config: &Config, session: &Session) {
     }
 }
 
+/// Signs out on this device: forgets the stored session.
 pub fn clear(config: &Config) {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(&storage_key(&config.supabase_url));

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serializer};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value`; from here on it prints as a placeholder.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }

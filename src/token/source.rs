@@ -69,6 +69,7 @@ pub struct EndpointSourceOptions {
 }
 
 impl EndpointSourceOptions {
+    /// The defaults: a 10 s timeout, and a token replaced 2 minutes before it expires.
     pub fn new(endpoint: impl Into<String>, expected: Expectations, access_token: Secret) -> Self {
         EndpointSourceOptions {
             endpoint: endpoint.into(),
@@ -80,6 +81,7 @@ impl EndpointSourceOptions {
     }
 }
 
+/// LiveKit tokens from the token endpoint, cached until they go stale; see [`EndpointSource::fetch`].
 pub struct EndpointSource {
     options: RefCell<EndpointSourceOptions>,
     cache: RefCell<Option<Cached>>,
@@ -96,6 +98,7 @@ struct Cached {
 }
 
 impl EndpointSource {
+    /// A source with an empty cache; shared (`Rc`) because the connect routine and the refresh timer both use it.
     pub fn new(options: EndpointSourceOptions) -> Rc<Self> {
         Rc::new(EndpointSource { options: RefCell::new(options), cache: RefCell::new(None), requests: Cell::new(0) })
     }
