@@ -89,7 +89,14 @@ pub(crate) fn DateOver(
     home_url: String,
 ) -> impl IntoView {
     let name = move || state.get().map_or("ended", |state| state.name());
-    let sentence = move || state.get().map(|state| state.sentence()).unwrap_or("This date has ended.");
+    // Under the "It's a match!" heading, the rest of the state's sentence; every other state's sentence as it is.
+    let sentence = move || match state.get() {
+        Some(DateState::Ended { meet_again: MeetAgain::Decided(crate::date::Outcome::Match), .. }) => {
+            "You both want to meet again."
+        }
+        Some(state) => state.sentence(),
+        None => "This date has ended.",
+    };
     let asking = move || matches!(state.get(), Some(DateState::Ended { meet_again: MeetAgain::Ask, .. }));
     view! {
         <section class="panel ended" data-date-state=name aria-labelledby="ended-title">
