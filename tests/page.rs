@@ -224,7 +224,13 @@ async fn ending_asks_once_and_a_no_is_never_told_before_both_answered() {
     page.click(".controls button.danger", SHORT).await;
     page.wait_for_text("End the date for both of you?", SHORT).await;
     page.click(".keep-talking", SHORT).await;
+    common::poll("the question withdrawn", SHORT, || {
+        let asking = page.host.query_selector(".confirm-end").unwrap().is_some();
+        std::future::ready(if asking { Err(page.text()) } else { Ok(()) })
+    })
+    .await;
     assert!(page.host.query_selector(".call").unwrap().is_some(), "still in the call: {}", page.text());
+    assert_eq!(date_state(&page), "live", "keeping on talking changes nothing");
     page.click(".controls button.danger", SHORT).await;
     page.click(".confirm-end button.danger", SHORT).await;
     page.wait_for_text("You ended the date. Would you like to meet again?", SHORT).await;

@@ -135,7 +135,7 @@ pub struct ResetRequest {
 }
 
 pub async fn reset_date(State(state): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    let request: ResetRequest = if body.iter().all(u8::is_ascii_whitespace) || &body[..] == b"null" {
+    let request: ResetRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ResetRequest::default()
     } else {
         match serde_json::from_slice(&body) {

@@ -227,7 +227,7 @@ async fn send(
             let hint = wire::parse::<ErrorBody>(&body).ok().and_then(|body| body.hint);
             Err(match hint {
                 Some(hint) => DateError::Refused(Refusal::from_hint(&hint)),
-                // `id` is a uuid column: for a link whose id is not a uuid, PostgREST answers 400 (22P02).
+                // Not one of the migration's refusals (a malformed request, such as `fetch_date`'s id).
                 None => DateError::Status(400),
             })
         }
