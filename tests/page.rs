@@ -159,6 +159,9 @@ async fn alice_joins_a_date_bob_is_in(seconds: u32) -> common::page::MountedPage
     page.wait_for_text("You're meeting Bob", SHORT).await;
     page.click("button.primary:not([disabled])", SHORT).await;
     common::wait_for(&page.host, "[data-date-state^=live]", SHORT).await;
+    // Connected (bob is not in the video room): the call's own announcements are done, so the live region
+    // says only what the date does from here on.
+    page.wait_for_text("Hang tight", CALL).await;
     page
 }
 
