@@ -24,7 +24,8 @@ use crate::config::Config;
 use crate::date::{self, DateState, PartnerLink, ServerClock};
 use crate::dom::EventListener;
 use crate::livekit::{
-    connect, ConnectError, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent, RoomOptions, TrackKind,
+    connect, ConnectError, DisconnectReason, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent,
+    RoomOptions, TrackKind,
 };
 use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
@@ -54,6 +55,8 @@ struct PageResources {
     ticker: Option<Interval>,
     report: Option<BeaconReport>,
     foreground: Option<EventListener>,
+    /// Armed while the call is reconnecting; see [`RECONNECT_PATIENCE_MS`].
+    reconnect_deadline: Option<Timeout>,
 }
 
 /// A joined (or joining) call. Field order is drop order: listeners go before the room disconnects.
@@ -65,6 +68,8 @@ struct Call {
 
 /// How often the countdown and the partner's grace window are re-read from the clock.
 const TICK_MS: u32 = 250;
+/// How long the page lets the SDK try to restore a dropped call before starting it over with a fresh token.
+const RECONNECT_PATIENCE_MS: u32 = 15_000;
 /// How long a page waits before asking the database again to record a time-up it could not reach.
 const TIME_UP_RETRY: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -290,9 +295,11 @@ pub fn VideoDatePage(
         });
     });
 
-    // The choice of the last "Join", so a call the server shut down can be joined again without asking.
+    // The choice of the last "Join", so a call the page starts over by itself is joined without asking.
     let last_choice = StoredValue::new_local(None::<JoinChoice>);
-    let rejoined_after_shutdown = StoredValue::new(false);
+    // Set while a call the page started over by itself has not connected yet: if that one is lost too, the
+    // page explains and offers "Rejoin" rather than trying again and again.
+    let starting_over = StoredValue::new(false);
     let join_config = config.clone();
     let start_call = Callback::new(move |choice: JoinChoice| {
         let (Some(signed_in), Some(row)) = (session.get_untracked(), dates.row.get_untracked()) else { return };
@@ -310,22 +317,56 @@ pub fn VideoDatePage(
         );
     });
     let join = Callback::new(move |choice: JoinChoice| {
-        rejoined_after_shutdown.set_value(false);
+        starting_over.set_value(false);
         start_call.run(choice);
     });
-    // A video server shutting down sends SERVER_SHUTDOWN, after which the SDK does not reconnect: the room
-    // lives on (or starts again) on another server, so join once more, with a fresh token. Once per "Join":
-    // if that call is shut down too, the sentence explains and "Rejoin" is offered.
-    Effect::new(move |_| {
-        if signals.phase.get() == CallPhase::Disconnected(crate::livekit::DisconnectReason::ServerShutdown)
-            && !rejoined_after_shutdown.get_value()
-            && screen.get_untracked() == Screen::InCall
-        {
-            if let Some(choice) = last_choice.get_value() {
-                tracing::info!("the video server shut down; joining again");
-                rejoined_after_shutdown.set_value(true);
+    // Joins the call again, with a fresh token and the last choices, when the SDK will not bring it back.
+    // `why` is what the page says if the call is lost again before it comes back.
+    let start_over = Callback::new(move |why: DisconnectReason| {
+        if screen.get_untracked() != Screen::InCall {
+            return;
+        }
+        match last_choice.get_value() {
+            Some(choice) if !starting_over.get_value() => {
+                tracing::info!(why = why.name(), "the call was lost; joining again");
+                starting_over.set_value(true);
                 start_call.run(choice);
             }
+            _ => {
+                tracing::warn!(why = why.name(), "the call was lost again before it came back; asking to rejoin");
+                call.set_value(None);
+                signals.phase.set(CallPhase::Disconnected(why));
+            }
+        }
+    });
+    // On a change of phase only: giving up sets the phase that started over again.
+    Effect::new(move |previous: Option<CallPhase>| {
+        let phase = signals.phase.get();
+        if previous.as_ref() != Some(&phase) {
+            match phase {
+                CallPhase::Connected => starting_over.set_value(false),
+                // A video server shutting down sends SERVER_SHUTDOWN, after which the SDK does not reconnect:
+                // the room lives on (or starts again) on another server.
+                CallPhase::Disconnected(DisconnectReason::ServerShutdown) => {
+                    start_over.run(DisconnectReason::ServerShutdown);
+                }
+                _ => {}
+            }
+        }
+        phase
+    });
+    // A reconnect that does not end gets a deadline: after a server restart the room is gone and cannot be
+    // resumed, and livekit-client 2.23 in Firefox stops trying after its fourth resume attempt.
+    Effect::new(move |_| {
+        if signals.phase.get() != CallPhase::Reconnecting {
+            resources.try_update_value(|r| r.reconnect_deadline = None);
+        } else if resources.try_with_value(|r| r.reconnect_deadline.is_none()) == Some(true) {
+            let deadline = Timeout::new(RECONNECT_PATIENCE_MS, move || {
+                if signals.phase.try_get_untracked() == Some(CallPhase::Reconnecting) {
+                    start_over.run(DisconnectReason::ConnectionTimeout);
+                }
+            });
+            resources.try_update_value(|r| r.reconnect_deadline = Some(deadline));
         }
     });
     Effect::new(move |_| {
@@ -365,7 +406,7 @@ pub fn VideoDatePage(
         }),
         leave: Callback::new(move |()| {
             call.set_value(None);
-            signals.phase.set(CallPhase::Disconnected(crate::livekit::DisconnectReason::ClientInitiated));
+            signals.phase.set(CallPhase::Disconnected(DisconnectReason::ClientInitiated));
         }),
         rejoin: Callback::new(move |()| {
             call.set_value(None);
