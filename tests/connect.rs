@@ -1,16 +1,15 @@
-//! The connect routine against the real livekit-server: one retry with a fresh token on an auth error,
-//! never a third attempt, and no retry for anything else.
+//! The connect routine against the real livekit-server: it connects with the token it is handed, retries once
+//! with a fresh token from the source on an auth error, never a third attempt, and no retry for anything else.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
 
 use common::devserver::{self, ALICE, LIVEKIT};
+use common::livekit::{fetch_and_connect, new_room};
 use common::log_capture;
 use serde_json::json;
-use video_date::livekit::{
-    connect, ConnectError, ConnectFailure, Connected, ConnectionState, FailureCause, MediaRequest, Room, RoomOptions,
-};
-use video_date::token::TokenError;
+use video_date::livekit::{ConnectError, ConnectFailure, Connected, ConnectionState, FailureCause, MediaRequest};
+use video_date::token::{Freshness, TokenError};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -25,8 +24,8 @@ async fn alice() -> (std::rc::Rc<video_date::token::EndpointSource>, u64) {
 #[wasm_bindgen_test]
 async fn a_valid_token_connects_and_publishes_the_camera() {
     let (source, _) = alice().await;
-    let room = Room::new(RoomOptions::default());
-    assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 1 }));
+    let room = new_room().await;
+    assert_eq!(fetch_and_connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 1 }));
     assert_eq!(room.state(), Some(ConnectionState::Connected));
     room.publish_media(&MediaRequest { camera: true, ..Default::default() }).await.expect("the fake camera publishes");
     assert!(room.is_camera_enabled());
@@ -39,8 +38,8 @@ async fn a_rejected_token_is_retried_once_with_a_fresh_one() {
     let (logs, _guard) = log_capture::capture();
     let (source, before) = alice().await;
     devserver::add_token_fault(json!({"kind": "wrong_secret"}), 1).await;
-    let room = Room::new(RoomOptions::default());
-    assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 2 }));
+    let room = new_room().await;
+    assert_eq!(fetch_and_connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 2 }));
     assert_eq!(source.requests(), 2);
     assert_eq!(devserver::token_requests().await - before, 2, "exactly two token fetches reached the server");
     room.disconnect().await;
@@ -55,8 +54,8 @@ async fn a_rejected_token_is_retried_once_with_a_fresh_one() {
 async fn tokens_that_keep_failing_give_up_after_two_attempts() {
     let (source, before) = alice().await;
     devserver::add_token_fault(json!({"kind": "wrong_secret"}), 5).await;
-    let room = Room::new(RoomOptions::default());
-    let failure = connect(&room, &source, LIVEKIT).await.unwrap_err();
+    let room = new_room().await;
+    let failure = fetch_and_connect(&room, &source, LIVEKIT).await.unwrap_err();
     assert_eq!(failure, ConnectFailure { attempts: 2, cause: FailureCause::Connect(ConnectError::Auth) });
     assert_eq!(devserver::token_requests().await - before, 2, "never a third token");
     assert_eq!(room.state(), Some(ConnectionState::Disconnected));
@@ -67,8 +66,8 @@ async fn a_stopped_server_is_unreachable_and_not_retried_with_a_new_token() {
     let (source, before) = alice().await;
     // Nothing listens on port 9: the SDK's WebSocket and its validate request are both refused.
     devserver::add_token_fault(json!({"kind": "server_url", "url": "ws://127.0.0.1:9"}), 1).await;
-    let room = Room::new(RoomOptions::default());
-    let failure = connect(&room, &source, LIVEKIT).await.unwrap_err();
+    let room = new_room().await;
+    let failure = fetch_and_connect(&room, &source, LIVEKIT).await.unwrap_err();
     assert_eq!(failure, ConnectFailure { attempts: 1, cause: FailureCause::Connect(ConnectError::Unreachable) });
     assert_eq!(devserver::token_requests().await - before, 1);
 }
@@ -77,9 +76,8 @@ async fn a_stopped_server_is_unreachable_and_not_retried_with_a_new_token() {
 async fn a_token_for_another_room_is_refused_before_connecting() {
     let (source, _) = alice().await;
     devserver::add_token_fault(json!({"kind": "other_room"}), 1).await;
-    let room = Room::new(RoomOptions::default());
-    let failure = connect(&room, &source, LIVEKIT).await.unwrap_err();
-    assert_eq!(failure.attempts, 0);
-    assert!(matches!(failure.cause, FailureCause::Token(TokenError::WrongRoom { .. })), "{failure:?}");
+    let room = new_room().await;
+    let refused = source.fetch(Freshness::Cached).await.unwrap_err();
+    assert!(matches!(refused, TokenError::WrongRoom { .. }), "{refused:?}");
     assert_eq!(room.state(), Some(ConnectionState::Disconnected));
 }

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use common::devserver::{self, ALICE, ANON_KEY, DEVSERVER, LIVEKIT};
 use common::leak_probe::{active_intervals, install_leak_probe};
+use common::livekit::{fetch_and_connect, new_room};
 use common::page::{config, mount_page, mount_page_with, sign_in_as, DATE_ID};
 use common::patch::Patched;
 use common::wait_until;
 use leptos::prelude::*;
 use video_date::components::diagnostics::Diagnostics;
 use serde_json::{json, Value as Json};
-use video_date::livekit::{connect, Connected, ConnectionQuality, Room, RoomOptions};
+use video_date::livekit::{Connected, ConnectionQuality};
 use video_date::metrics::{self, Metrics};
 use video_date::realtime::{BackoffPolicy, RealtimeOptions, RealtimeStatus, ResilientChannel};
 use wasm_bindgen::prelude::*;
@@ -86,8 +87,8 @@ async fn a_connect_counts_one_attempt_one_connect_and_one_token_fetch() {
     devserver::clear_faults().await;
     let source = devserver::token_source(&devserver::sign_in(ALICE).await);
     let before = metrics::snapshot();
-    let room = Room::new(RoomOptions::default());
-    assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 1 }));
+    let room = new_room().await;
+    assert_eq!(fetch_and_connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 1 }));
     let after = metrics::snapshot();
     assert_eq!(after.connect_attempts - before.connect_attempts, 1);
     assert_eq!(after.connects - before.connects, 1);
@@ -103,8 +104,8 @@ async fn an_auth_retry_counts_two_attempts_two_fetches_and_one_retry() {
     let source = devserver::token_source(&devserver::sign_in(ALICE).await);
     devserver::add_token_fault(json!({"kind": "wrong_secret"}), 1).await;
     let before = metrics::snapshot();
-    let room = Room::new(RoomOptions::default());
-    assert_eq!(connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 2 }));
+    let room = new_room().await;
+    assert_eq!(fetch_and_connect(&room, &source, LIVEKIT).await, Ok(Connected { attempts: 2 }));
     let after = metrics::snapshot();
     assert_eq!(after.auth_retries - before.auth_retries, 1);
     assert_eq!(after.connect_attempts - before.connect_attempts, 2);
@@ -184,8 +185,8 @@ async fn the_panel_shows_the_counters_live_and_its_timer_goes_with_it() {
     }
 
     // A connect elsewhere shows up within the one-second refresh; a signal change at once.
-    let room = Room::new(RoomOptions::default());
-    connect(&room, &source, LIVEKIT).await.expect("connects");
+    let room = new_room().await;
+    fetch_and_connect(&room, &source, LIVEKIT).await.expect("connects");
     let expected = (attempts + 1).to_string();
     wait_until("the new count in the panel", Duration::from_millis(2500), || figure(&host, "connect_attempts") == expected)
         .await;

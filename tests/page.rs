@@ -9,7 +9,7 @@ use common::devserver::{self, ALICE, CAROL};
 use common::page::{mount_page, sign_in_as, sign_out, DATE_ID};
 use common::patch::Patched;
 use serde_json::json;
-use video_date::livekit::{connect, MediaRequest, Room, RoomOptions};
+use video_date::livekit::MediaRequest;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -66,8 +66,10 @@ async fn joining_connects_and_waits_for_the_partner_who_then_comes_and_goes() {
     page.wait_for_text("hasn't joined yet", CALL).await;
     assert!(page.host.query_selector("[data-phase]").unwrap().is_some());
 
-    let bob_room = Room::new(RoomOptions::default());
-    connect(&bob_room, &devserver::token_source(&bob), devserver::LIVEKIT).await.expect("bob joins");
+    let bob_room = common::livekit::new_room().await;
+    common::livekit::fetch_and_connect(&bob_room, &devserver::token_source(&bob), devserver::LIVEKIT)
+        .await
+        .expect("bob joins");
     bob_room.publish_media(&MediaRequest { camera: true, ..Default::default() }).await.expect("bob's fake camera");
     let partner_video = "video.partner-video";
     common::wait_for(&page.host, partner_video, SHORT).await;

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use video_date::app::{App, ROOT_ID};
-use video_date::livekit::{ConnectionState, Room, RoomOptions};
+use video_date::livekit::ConnectionState;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
-fn livekit_room_is_constructed_disconnected() {
-    let room = Room::new(RoomOptions::default());
+async fn livekit_room_is_constructed_disconnected() {
+    let room = common::livekit::new_room().await;
     assert_eq!(room.state(), Some(ConnectionState::Disconnected));
 }
 

@@ -108,6 +108,16 @@ pub async fn add(State(state): State<AppState>, Json(request): Json<FaultRequest
     }
 }
 
+/// The longest [`slow_not_found`] waits.
+const SLOWEST_MS: u64 = 10_000;
+
+/// 404 after `ms` milliseconds (at most 10 s): a file that is slow to arrive and then missing. The browser tests
+/// load the SDK from here to leave the date page while it is still loading.
+pub async fn slow_not_found(Path(ms): Path<u64>) -> StatusCode {
+    tokio::time::sleep(std::time::Duration::from_millis(ms.min(SLOWEST_MS))).await;
+    StatusCode::NOT_FOUND
+}
+
 pub async fn clear(State(state): State<AppState>) -> StatusCode {
     *state.faults.lock().unwrap_or_else(|p| p.into_inner()) = Faults::default();
     state.realtime.clear_faults();

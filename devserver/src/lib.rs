@@ -82,7 +82,8 @@ pub async fn app(settings: Settings, site: &Site) -> Result<Router, DbError> {
     if faults_enabled {
         router = router
             .route("/__faults", post(faults::add).delete(faults::clear).get(faults::report))
-            .route("/__video_dates/{id}/reset", post(faults::reset_date));
+            .route("/__video_dates/{id}/reset", post(faults::reset_date))
+            .route("/__slow/{ms}", get(faults::slow_not_found));
     }
     let mut router = router.with_state(state);
     if let Some(react) = &site.react_dist {

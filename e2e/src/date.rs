@@ -78,6 +78,26 @@ pub async fn token_requests(someone: &Person) -> Result<u64, String> {
     report["token_requests"].as_u64().ok_or_else(|| format!("no token_requests in {report}"))
 }
 
+/// The date page fetches its token while the pre-join screen shows, so a token fault meant for a join must be
+/// queued before that page opens: waits until every open page (`someone`'s and `others'`) has its token, so none
+/// of them takes the fault, queues `fault` (`count` included), and opens the date again for `someone`, whose new
+/// page takes it. Returns the devserver's token request count from before the new page.
+pub async fn reopen_with_token_fault(
+    stack: &impl Site,
+    someone: &Person,
+    others: &[&Person],
+    fault: Value,
+) -> Result<u64, String> {
+    for page in others.iter().copied().chain([someone]) {
+        let fetched = "window.videoDateMetrics && JSON.parse(window.videoDateMetrics()).token_fetches >= 1";
+        page.wait_until(fetched, "its pre-join token fetched", SOON).await?;
+    }
+    devserver_call(someone, "POST", "/__faults", fault).await?;
+    let before = token_requests(someone).await?;
+    someone.open_date(stack.devserver()).await?;
+    Ok(before)
+}
+
 /// Runs `scenario` with alice and bob signed in on the date's pre-join screen (faults cleared, a ten-minute
 /// date scheduled), then [`finish`]es under `name`: both windows' artifacts saved and closed, however it ended.
 pub async fn with_two_people(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use e2e::browser::Engine;
 use e2e::cluster::{ClusterSuite, Node};
 use e2e::date::{
-    devserver_call, token_requests, with_two_people, Engines, CALL, PARTNER_VIDEO_PLAYING, SOON,
+    reopen_with_token_fault, token_requests, with_two_people, Engines, CALL, PARTNER_VIDEO_PLAYING, SOON,
 };
 use e2e::person::{Person, DATE_PATH};
 use e2e::runner::{run_all, Scenario, ScenarioResult};
@@ -101,11 +101,12 @@ async fn healed(
     with_two_people(&context.suite, CHROMIUM, name, scenario).await
 }
 
-/// Joins `someone` with a token whose `serverUrl` lands their signal connection on `node` (while it is up).
-async fn join_via(context: &Context, someone: &Person, node: Node) -> ScenarioResult {
+/// Joins `someone` with a token whose `serverUrl` lands their signal connection on `node` (while it is up); the
+/// page fetches its token before "Join", so it is opened again once the fault is queued (`other`'s page keeps its own).
+async fn join_via(context: &Context, someone: &Person, other: &Person, node: Node) -> ScenarioResult {
     let url = context.suite.with(|cluster| Ok(cluster.livekit_url_via(node)))?;
-    devserver_call(someone, "POST", "/__faults", json!({"token": {"kind": "server_url", "url": url}})).await?;
-    let before = token_requests(someone).await?;
+    let fault = json!({"token": {"kind": "server_url", "url": url}});
+    let before = reopen_with_token_fault(&context.suite, someone, &[other], fault).await?;
     someone.join().await?;
     let deadline = Instant::now() + SOON;
     while token_requests(someone).await? == before {
@@ -119,8 +120,8 @@ async fn join_via(context: &Context, someone: &Person, node: Node) -> ScenarioRe
 
 /// Alice joins through node A, bob through node B; both see the other's video playing.
 async fn routed_call(context: &Context, alice: &Person, bob: &Person) -> ScenarioResult {
-    join_via(context, alice, Node::A).await?;
-    join_via(context, bob, Node::B).await?;
+    join_via(context, alice, bob, Node::A).await?;
+    join_via(context, bob, alice, Node::B).await?;
     for (me, partner) in [(alice, "bob"), (bob, "alice")] {
         me.wait_until(PARTNER_VIDEO_PLAYING, &format!("{partner}'s video playing"), CALL).await?;
     }
@@ -342,13 +343,15 @@ async fn signal_cut(context: &Context) -> ScenarioResult {
 
 async fn slow_token(context: &Context) -> ScenarioResult {
     healed(context, "cluster_slow_token", async |alice, bob| {
-        join_via(context, bob, Node::B).await?;
+        join_via(context, bob, alice, Node::B).await?;
         bob.wait_until(CONNECTED, "bob connected", CALL).await?;
-        // The page gives the token endpoint 10 s (src/token/source.rs).
-        devserver_call(alice, "POST", "/__faults", json!({"token": {"kind": "delay", "ms": 12000}})).await?;
+        // The page gives the token endpoint 10 s (src/token/source.rs), twice: the fetch while the pre-join screen
+        // shows, then the one "Join" makes after it failed.
+        let fault = json!({"token": {"kind": "delay", "ms": 12000}, "count": 2});
         let fault_at = Instant::now();
+        reopen_with_token_fault(&context.suite, alice, &[bob], fault).await?;
         alice.join().await?;
-        alice.wait_for_text("did not answer within", Duration::from_secs(15)).await?;
+        alice.wait_for_text("did not answer within", Duration::from_secs(25)).await?;
         println!("  alice: {}", alice.text().await.lines().find(|l| l.contains("did not answer")).unwrap_or_default());
         alice
             .js("[...document.querySelectorAll('button')].find((b) => b.textContent === 'Rejoin').click()")

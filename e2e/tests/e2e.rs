@@ -10,9 +10,9 @@ use std::time::Duration;
 use e2e::axe::check_screen;
 use e2e::browser::{Engine, Permissions};
 use e2e::date::{
-    both_in_call, devserver_call, end_the_date, finish, reset, token_requests, two_people, with_two_people,
-    with_two_people_on_a_date_of, Engines, ALICE, CALL, PARTNER_VIDEO_PLAYING, PARTNER_VIDEO_PLAYING_UNCOVERED, SOON,
-    TEN_MINUTES,
+    both_in_call, devserver_call, end_the_date, finish, reopen_with_token_fault, reset, token_requests, two_people,
+    with_two_people, with_two_people_on_a_date_of, Engines, ALICE, CALL, PARTNER_VIDEO_PLAYING,
+    PARTNER_VIDEO_PLAYING_UNCOVERED, SOON, TEN_MINUTES,
 };
 use e2e::person::Person;
 use e2e::runner::{run_all, Scenario, ScenarioResult};
@@ -291,9 +291,9 @@ async fn time_up_no_match(stack: &Suite) -> ScenarioResult {
 }
 
 async fn token_retry(stack: &Suite) -> ScenarioResult {
-    with_two_people(stack, MIXED, "token_retry", async |alice, _bob| {
-        devserver_call(alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 1})).await?;
-        let before = token_requests(alice).await?;
+    with_two_people(stack, MIXED, "token_retry", async |alice, bob| {
+        let fault = json!({"token": {"kind": "wrong_secret"}, "count": 1});
+        let before = reopen_with_token_fault(stack, alice, &[bob], fault).await?;
         alice.join().await?;
         alice.wait_for_text("hasn't joined yet", CALL).await?;
         let metrics = alice.metrics().await?;
@@ -308,9 +308,9 @@ async fn token_retry(stack: &Suite) -> ScenarioResult {
 
 async fn token_refused(stack: &Suite) -> ScenarioResult {
     with_two_people(stack, MIXED, "token_refused", async |alice, bob| {
-        devserver_call(alice, "POST", "/__faults", json!({"token": {"kind": "wrong_secret"}, "count": 5})).await?;
-        let before = token_requests(alice).await?;
         // Bob, in Firefox: the token faults end named there too (alice's retry above runs in Chromium).
+        let fault = json!({"token": {"kind": "wrong_secret"}, "count": 5});
+        let before = reopen_with_token_fault(stack, bob, &[alice], fault).await?;
         bob.join().await?;
         check_screen(bob, "token refused", "Sign in again").await?;
         let fetched = token_requests(alice).await? - before;
@@ -356,8 +356,8 @@ async fn camera_denied(stack: &Suite, engine: Engine) -> ScenarioResult {
     finish(&format!("camera_denied_in_{}", engine.name()), vec![alice], result).await
 }
 
-/// After a restart the call either comes back (the SDK reconnects, or the page starts the call over with a fresh
-/// token once reconnecting has lasted 15 s) or says why it ended and offers to rejoin; it never hangs in between,
+/// After a restart the call either comes back (the SDK reconnects, or the page joins again from scratch once
+/// reconnecting has lasted 15 s) or says why it ended and offers to rejoin; it never hangs in between,
 /// in either engine (Firefox's SDK stops after its fourth resume attempt: the page's deadline brings it back).
 async fn livekit_restart(stack: &Suite) -> ScenarioResult {
     with_two_people(stack, MIXED, "livekit_restart", async |alice, bob| {

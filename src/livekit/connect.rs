@@ -1,7 +1,5 @@
-//! The connect routine: fetch a token, connect; on an auth error, force-fetch a fresh token and connect
-//! exactly once more with it as a fixed source. Nothing else is retried here.
-
-use std::rc::Rc;
+//! The connect routine: connect with the token the caller fetched; on an auth error, fetch a fresh token from the
+//! same source and connect exactly once more with it. Nothing else is retried here.
 
 use thiserror::Error;
 use tracing::Instrument;
@@ -10,13 +8,13 @@ use super::error::ConnectError;
 use super::room::Room;
 use crate::metrics::{self, Metric};
 use crate::time;
-use crate::token::{EndpointSource, Freshness, TokenError, TokenSource};
+use crate::token::{EndpointSource, Freshness, IssuedToken, TokenError};
 
-/// Why the routine gave up, and how many connect attempts it made (0, 1 or 2).
+/// Why the routine gave up, and how many connect attempts it made (1 or 2).
 #[derive(Debug, Clone, PartialEq, Error)]
 #[error("{cause}")]
 pub struct ConnectFailure {
-    /// Connect attempts made: 0 when no token came, 1, or 2 after an auth retry.
+    /// Connect attempts made: 1 (also when the retry's fresh token could not be had), or 2 after an auth retry.
     pub attempts: u8,
     /// The failure that ended the routine.
     pub cause: FailureCause,
@@ -25,6 +23,7 @@ pub struct ConnectFailure {
 /// What failed: getting a token, or connecting with one.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum FailureCause {
+    /// The fresh token for the retry could not be had.
     #[error("{0}")]
     Token(#[from] TokenError),
     #[error("{0}")]
@@ -38,16 +37,19 @@ pub struct Connected {
     pub attempts: u8,
 }
 
-/// Connects `room`, using the token's `serverUrl` when the endpoint named one, else `default_url`.
-/// Dropping the returned future abandons the attempt; dropping the room then disconnects it.
-pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str) -> Result<Connected, ConnectFailure> {
-    let first = TokenSource::Endpoint(source.clone());
-    let first_error = match attempt(room, &first, default_url, 1).await {
+/// Connects `room` with `issued` (fetched from `source` and checked), at the token's `serverUrl` when the
+/// endpoint named one, else `default_url`. Only when the server refuses the token does it ask `source` for a fresh
+/// one, once. Dropping the returned future abandons the attempt; dropping the room then disconnects it.
+pub async fn connect(
+    room: &Room,
+    issued: IssuedToken,
+    source: &EndpointSource,
+    default_url: &str,
+) -> Result<Connected, ConnectFailure> {
+    let first_error = match attempt(room, &issued, default_url, 1).await {
         Ok(()) => return Ok(Connected { attempts: 1 }),
-        Err(FailureCause::Connect(err)) if err.is_auth() => err,
-        Err(cause) => {
-            return Err(ConnectFailure { attempts: u8::from(matches!(cause, FailureCause::Connect(_))), cause })
-        }
+        Err(err) if err.is_auth() => err,
+        Err(err) => return Err(ConnectFailure { attempts: 1, cause: err.into() }),
     };
     let retry = tracing::info_span!("auth_retry", first_error = first_error.kind());
     async {
@@ -55,25 +57,21 @@ pub async fn connect(room: &Room, source: &Rc<EndpointSource>, default_url: &str
         metrics::record(Metric::AuthRetry);
         let fresh =
             source.fetch(Freshness::Fresh).await.map_err(|err| ConnectFailure { attempts: 1, cause: err.into() })?;
-        let fixed = TokenSource::Fixed(fresh);
-        match attempt(room, &fixed, default_url, 2).await {
-            Ok(()) => Ok(Connected { attempts: 2 }),
-            Err(cause) => Err(ConnectFailure { attempts: 2, cause }),
-        }
+        attempt(room, &fresh, default_url, 2).await.map_err(|err| ConnectFailure { attempts: 2, cause: err.into() })?;
+        Ok(Connected { attempts: 2 })
     }
     .instrument(retry)
     .await
 }
 
-/// One connect attempt; the endpoint source answers from its cache when it can.
-async fn attempt(room: &Room, source: &TokenSource, default_url: &str, number: u8) -> Result<(), FailureCause> {
-    connect_once(room, source, default_url, number)
+/// One connect attempt, in its own span.
+async fn attempt(room: &Room, issued: &IssuedToken, default_url: &str, number: u8) -> Result<(), ConnectError> {
+    connect_once(room, issued, default_url, number)
         .instrument(tracing::info_span!("connect_attempt", attempt = number))
         .await
 }
 
-async fn connect_once(room: &Room, source: &TokenSource, default_url: &str, number: u8) -> Result<(), FailureCause> {
-    let issued = source.fetch().await?;
+async fn connect_once(room: &Room, issued: &IssuedToken, default_url: &str, number: u8) -> Result<(), ConnectError> {
     let url = issued.server_url.as_deref().unwrap_or(default_url);
     tracing::info!(url, "connecting to the video server");
     metrics::record(Metric::ConnectAttempt);
@@ -90,5 +88,5 @@ async fn connect_once(room: &Room, source: &TokenSource, default_url: &str, numb
             tracing::warn!(elapsed_ms, kind = err.kind(), "connect failed: {err}");
         }
     }
-    result.map_err(FailureCause::from)
+    result
 }

@@ -3,6 +3,7 @@
 mod connect;
 mod error;
 mod events;
+mod loader;
 mod room;
 mod sys;
 mod types;
@@ -10,6 +11,8 @@ mod types;
 pub use connect::{connect, ConnectFailure, Connected, FailureCause};
 pub use error::{ConnectError, MediaDeviceFailure};
 pub(crate) use events::{EventSubscription, RoomEvent};
+pub use loader::{load, Livekit, SdkLoadError, SdkUrl, SDK_URL};
+pub(crate) use loader::{start_loading, SdkState};
 pub use room::{MediaRequest, Room, RoomOptions};
 pub use types::{ConnectionQuality, ConnectionState};
 pub(crate) use types::{DisconnectReason, TrackKind};

@@ -10,6 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::error::{ConnectError, ErrorFields, MediaDeviceFailure};
 use super::events::{error_name, EventSubscription, RoomEvent};
+use super::loader::Livekit;
 use super::sys;
 use super::types::{ConnectionState, TrackKind};
 use crate::token::Token;
@@ -34,6 +35,8 @@ impl Default for RoomOptions {
 #[must_use = "the room disconnects and stops its tracks when this is dropped"]
 pub struct Room {
     inner: sys::Room,
+    /// The SDK the room came from, which also opens its camera and microphone.
+    sdk: Livekit,
     /// The camera and microphone tracks this room opened, kept from the moment the browser delivers them;
     /// dropping the room stops each of them.
     local_tracks: Rc<RefCell<Vec<sys::Track>>>,
@@ -51,12 +54,21 @@ pub struct MediaRequest {
 }
 
 impl Room {
-    /// A room not yet connected; nothing is opened until it connects or [`Room::publish_media`] runs.
-    pub fn new(options: RoomOptions) -> Self {
+    /// A room of `sdk`, not yet connected; nothing is opened until it connects or [`Room::publish_media`] runs.
+    pub fn new(sdk: &Livekit, options: RoomOptions) -> Self {
         let js = Object::new();
         set(&js, "adaptiveStream", &options.adaptive_stream.into());
         set(&js, "dynacast", &options.dynacast.into());
-        Room { inner: sys::Room::new(&js), local_tracks: Rc::default(), dropped: Rc::default() }
+        let inner = sys::new_room(&sdk.module, &js);
+        Room { inner, sdk: sdk.clone(), local_tracks: Rc::default(), dropped: Rc::default() }
+    }
+
+    /// Before "Join": starts opening the way to the server `url` (DNS, TCP, TLS) so that connecting later is
+    /// quicker, and returns at once: "Join" must not wait for a server slow to answer a warm-up. Does nothing
+    /// once connecting; the SDK catches and logs a failure itself (without the token), which only costs the head
+    /// start.
+    pub(crate) fn prepare_connection(&self, url: &str, token: &Token) {
+        let _ = self.inner.prepare_connection(url, token.jwt().expose());
     }
 
     /// `None` only if the SDK reports a state this build does not know (a newer SDK).
@@ -109,7 +121,7 @@ impl Room {
         let options = Object::new();
         set(&options, other.sdk_name(), &false.into());
         set(&options, kind.sdk_name(), &capture_options(device_id));
-        let promise = sys::create_local_tracks(&options);
+        let promise = self.sdk.module.create_local_tracks(&options);
         let (dropped, owned) = (self.dropped.clone(), self.local_tracks.clone());
         // Take the tracks as soon as they exist (this task may be cancelled before it resumes); if the
         // room is already gone, stop them instead.

@@ -1,4 +1,4 @@
-//! LiveKit tokens: fetched from the token endpoint (or held fixed for a retry), validated before use,
+//! LiveKit tokens: fetched from the token endpoint, validated before use,
 //! cached until shortly before they expire, and never shown: see [`Token`].
 
 mod claims;
@@ -13,4 +13,4 @@ pub use redact::Secret;
 pub(crate) use redact::sanitize_excerpt;
 pub use response::{IssuedToken, Token};
 pub use source::{EndpointSource, EndpointSourceOptions, Freshness};
-pub(crate) use source::TokenSource;
+pub(crate) use source::RefreshHandle;

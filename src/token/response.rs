@@ -34,7 +34,7 @@ pub struct IssuedToken {
 }
 
 impl IssuedToken {
-    /// Checks a token already in hand (the fixed source of the connect retry).
+    /// Checks a token's claims against what the page expects of it.
     pub(crate) fn from_jwt(
         jwt: Secret,
         server_url: Option<String>,

@@ -1,4 +1,4 @@
-//! Where tokens come from: the token endpoint (cached, refreshed ahead of expiry) or a token already in hand.
+//! Where tokens come from: the token endpoint, cached and refreshed ahead of expiry.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -16,24 +16,6 @@ use crate::metrics::{self, Metric};
 use crate::time;
 use crate::url::with_query;
 use crate::wire;
-
-/// The two kinds of token source the connect routine uses.
-pub(crate) enum TokenSource {
-    /// Fetches from the configured endpoint (first attempt, and the forced refetch after an auth error).
-    Endpoint(Rc<EndpointSource>),
-    /// A token already fetched and checked: the retry connects with exactly this one.
-    Fixed(IssuedToken),
-}
-
-impl TokenSource {
-    /// The endpoint's cached token while it is fresh (else a new one), or the fixed one.
-    pub(crate) async fn fetch(&self) -> Result<IssuedToken, TokenError> {
-        match self {
-            TokenSource::Endpoint(source) => source.fetch(Freshness::Cached).await,
-            TokenSource::Fixed(issued) => Ok(issued.clone()),
-        }
-    }
-}
 
 /// Whether [`EndpointSource::fetch`] may answer from its cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

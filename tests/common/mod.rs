@@ -4,6 +4,7 @@
 
 pub mod devserver;
 pub mod leak_probe;
+pub mod livekit;
 pub mod log_capture;
 pub mod page;
 pub mod patch;
@@ -52,4 +53,15 @@ pub async fn wait_for(host: &web_sys::Element, selector: &str, timeout: Duration
         std::future::ready(found.ok_or_else(|| format!("page: {}", host.inner_html())))
     })
     .await
+}
+
+/// How many fetches of an address containing `needle` the browser has finished (Resource Timing entries).
+pub fn fetches_of(needle: &str) -> usize {
+    let script = format!("performance.getEntriesByType('resource').filter((e) => e.name.includes({needle:?})).length");
+    js_sys::eval(&script).ok().and_then(|count| count.as_f64()).unwrap_or(0.0) as usize
+}
+
+/// Empties the browser's list of finished fetches, whose buffer keeps only the first 250 by default.
+pub fn forget_fetches() {
+    let _ = js_sys::eval("performance.clearResourceTimings()");
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use video_date::config::{Config, LogLevel};
+use video_date::livekit::SdkUrl;
 use video_date::pages::video_date::VideoDatePage;
 
 use super::devserver::{ANON_KEY, DEVSERVER, LIVEKIT};
@@ -71,12 +72,22 @@ pub fn mount_page(date_id: &str) -> MountedPage {
 
 /// The page with its own config (a metrics endpoint, for instance).
 pub fn mount_page_with(date_id: &str, config: Config) -> MountedPage {
+    mount(date_id, config, SdkUrl::default())
+}
+
+/// The page loading the SDK from `sdk_url` instead of where the runner serves it.
+pub fn mount_page_loading_sdk_from(date_id: &str, sdk_url: &str) -> MountedPage {
+    mount(date_id, config(), SdkUrl(sdk_url.to_owned()))
+}
+
+fn mount(date_id: &str, config: Config, sdk_url: SdkUrl) -> MountedPage {
     let host = super::host();
     let date_id = date_id.to_owned();
     let owner = Owner::new();
     let handle = owner.with(|| {
         mount_to(host.clone(), move || {
             provide_context(config.clone());
+            provide_context(sdk_url.clone());
             view! { <VideoDatePage date_id=date_id.clone()/> }.into_any()
         })
     });

@@ -32,6 +32,23 @@ impl Patched {
         let name = JsValue::from_str(name);
         let own_value = Object::has_own(target, &name).then(|| Reflect::get(target, &name).unwrap());
         Reflect::set(target, &name, replacement).unwrap();
+        Self::remember(target, name, own_value)
+    }
+
+    /// For a property `target` inherits as a getter (`document.baseURI`), which assignment cannot replace: an own
+    /// property with `value` hides it until the guard is dropped.
+    pub fn shadow(target: &Object, name: &str, value: &JsValue) -> Self {
+        restore_on_panic();
+        let name = JsValue::from_str(name);
+        assert!(!Object::has_own(target, &name), "{name:?} is an own property: use Patched::replace");
+        let descriptor = Object::new();
+        Reflect::set(&descriptor, &"value".into(), value).unwrap();
+        Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
+        Object::define_property(target, &name, &descriptor);
+        Self::remember(target, name, None)
+    }
+
+    fn remember(target: &Object, name: JsValue, own_value: Option<JsValue>) -> Self {
         let id = NEXT_ID.with(|next| next.replace(next.get() + 1));
         REPLACED.with(|replaced| replaced.borrow_mut().push(Original { id, target: target.clone(), name, own_value }));
         Patched { id }

@@ -5,6 +5,7 @@ use std::process::Command;
 
 use crate::paths;
 use crate::process::{command, describe, run, step_error, StepError};
+use crate::setup::LIVEKIT_BUNDLE;
 
 /// How a release wasm is compiled, beyond `[profile.release]`.
 #[derive(Clone, Copy)]
@@ -53,17 +54,52 @@ pub enum Profile {
 }
 
 /// The app into `dist/`; a release build also passes wasm-opt (configured in `index.html`) and has its JS glue
-/// minified.
+/// minified. livekit-client goes next to it named by its content (see [`sdk_file_name`]).
 pub fn build_app(profile: Profile) -> Result<(), StepError> {
+    let sdk = paths::repo_root().join(LIVEKIT_BUNDLE);
+    let sdk_name = sdk_file_name(&sdk)?;
+    remove_old_snippets(profile)?;
     let mut trunk = command("trunk");
     trunk.arg("build").arg("--dist").arg(paths::dist_dir());
+    // The app loads the SDK from this address (src/livekit/loader.rs); cargo rebuilds when it changes.
+    trunk.env("VIDEO_DATE_LIVEKIT_SDK", format!("/{sdk_name}"));
     if profile == Profile::Release {
         SHIPPED_WASM.apply(trunk.arg("--release"));
     }
     run("build-app", &mut trunk)?;
+    let shipped = paths::dist_dir().join(&sdk_name);
+    std::fs::copy(&sdk, &shipped).map_err(|err| {
+        step_error("build-app", format!("cannot copy {} to {}: {err}", sdk.display(), shipped.display()))
+    })?;
+    check_sdk_not_preloaded(&paths::dist_dir())?;
     if profile == Profile::Release {
         minify_glue(&paths::dist_dir())?;
         print_loader_hash(&paths::dist_dir())?;
+    }
+    Ok(())
+}
+
+/// wasm-bindgen writes the snippets (`module = "/js/…"` imports) into Trunk's output directory without removing
+/// those the code no longer imports, and Trunk preloads every file it finds there: `js/livekit-client.js`, which
+/// was a snippet before the app loaded it on demand, would still be preloaded. They are rewritten every build.
+fn remove_old_snippets(profile: Profile) -> Result<(), StepError> {
+    let profile_dir = if profile == Profile::Release { "release" } else { "debug" };
+    let snippets = paths::target_dir().join("wasm-bindgen").join(profile_dir).join("snippets");
+    match std::fs::remove_dir_all(&snippets) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            Err(step_error("build-app", format!("cannot remove {}: {err}", snippets.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The app must start without livekit-client (src/livekit/loader.rs): `index.html` names no file of it.
+fn check_sdk_not_preloaded(dist: &Path) -> Result<(), StepError> {
+    let index_path = dist.join("index.html");
+    let index = std::fs::read_to_string(&index_path)
+        .map_err(|err| step_error("build-app", format!("cannot read {}: {err}", index_path.display())))?;
+    if index.contains("livekit-client") {
+        return Err(step_error("build-app", "index.html preloads livekit-client, which the date page loads on demand"));
     }
     Ok(())
 }
@@ -127,15 +163,29 @@ fn with_integrity(index: &str, file: &str, digest: &str) -> Option<String> {
     Some(format!("{}sha384-{digest}{}", &index[..value], &index[end..]))
 }
 
-/// Node (there for npm) hashes: xtask stays std-only.
 fn sha384_base64(file: &Path) -> Result<String, StepError> {
-    let script = "process.stdout.write(require('crypto').createHash('sha384')\
-                  .update(require('fs').readFileSync(process.argv[1])).digest('base64'))";
+    digest("minify-glue", file, "sha384", "base64")
+}
+
+/// `livekit-client-<the first 16 hex digits of its sha256>.js`, the pattern Trunk gives its own files: the app
+/// loads the SDK only on the date page, so Trunk never sees it (and would not hash a copied file), and a name
+/// that changes with the content lets hosts cache it forever (`immutable`) while a page never gets a stale copy.
+/// `setup` has already minified it (`livekit-bundle`).
+fn sdk_file_name(sdk: &Path) -> Result<String, StepError> {
+    let hex = digest("build-app", sdk, "sha256", "hex")?;
+    let short = hex.get(..16).ok_or_else(|| step_error("build-app", format!("no sha256 of {}", sdk.display())))?;
+    Ok(format!("livekit-client-{short}.js"))
+}
+
+/// Node (there for npm) hashes: xtask stays std-only.
+fn digest(step: &str, file: &Path, algorithm: &str, encoding: &str) -> Result<String, StepError> {
+    let script = "process.stdout.write(require('crypto').createHash(process.argv[2])\
+                  .update(require('fs').readFileSync(process.argv[1])).digest(process.argv[3]))";
     let mut node = command("node");
-    node.arg("-e").arg(script).arg(file);
-    let output = node.output().map_err(|err| step_error("minify-glue", format!("could not start node: {err}")))?;
+    node.arg("-e").arg(script).arg(file).arg(algorithm).arg(encoding);
+    let output = node.output().map_err(|err| step_error(step, format!("could not start node: {err}")))?;
     if !output.status.success() {
-        return Err(step_error("minify-glue", format!("`{}` exited with {}", describe(&node), output.status)));
+        return Err(step_error(step, format!("`{}` exited with {}", describe(&node), output.status)));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }

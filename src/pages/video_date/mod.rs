@@ -5,6 +5,7 @@
 mod call_state;
 mod call_view;
 mod date_view;
+mod warm_join;
 
 use std::rc::Rc;
 
@@ -15,17 +16,19 @@ use tracing::Instrument;
 use self::call_state::{CallPhase, CallSignals};
 use self::call_view::{CallActions, CallElements, CallView, PARTNER_DROPPED};
 use self::date_view::{DateOver, ExtensionPrompt};
+use self::warm_join::WarmJoin;
 use crate::components::diagnostics::{self, Diagnostics};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
 use crate::components::pre_join::{JoinChoice, PreJoin};
 use crate::components::realtime_notice::RealtimeNotice;
+use crate::components::sdk_notice::SdkNotice;
 use crate::config::Config;
 use crate::date::{self, DateState, PartnerLink, ServerClock};
 use crate::dom::EventListener;
 use crate::livekit::{
-    connect, ConnectError, DisconnectReason, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent,
-    RoomOptions, TrackKind,
+    self, connect, ConnectError, DisconnectReason, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent,
+    SdkState, TrackKind,
 };
 use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
@@ -55,6 +58,11 @@ struct PageResources {
     ticker: Option<Interval>,
     report: Option<BeaconReport>,
     foreground: Option<EventListener>,
+    /// The date's token source: the warm-up and "Join" fetch from it, the session refresh hands it new access
+    /// tokens.
+    token_source: Option<Rc<EndpointSource>>,
+    /// Made ready while the pre-join screen shows; "Join" takes it.
+    warm_join: Option<WarmJoin>,
     /// Armed while the call is reconnecting; see [`RECONNECT_PATIENCE_MS`].
     reconnect_deadline: Option<Timeout>,
 }
@@ -62,13 +70,12 @@ struct PageResources {
 /// A joined (or joining) call. Field order is drop order: listeners go before the room disconnects.
 struct Call {
     _events: EventSubscription,
-    source: Rc<EndpointSource>,
     room: Rc<Room>,
 }
 
 /// How often the countdown and the partner's grace window are re-read from the clock.
 const TICK_MS: u32 = 250;
-/// How long the page lets the SDK try to restore a dropped call before starting it over with a fresh token.
+/// How long the page lets the SDK try to restore a dropped call before joining it again from scratch (a new room, a token from the source).
 const RECONNECT_PATIENCE_MS: u32 = 15_000;
 /// How long a page waits before asking the database again to record a time-up it could not reach.
 const TIME_UP_RETRY: std::time::Duration = std::time::Duration::from_secs(3);
@@ -131,6 +138,14 @@ pub fn VideoDatePage(
     let realtime_status = RwSignal::new(RealtimeStatus::Connecting);
     let elements = CallElements::new();
     let owner = StoredValue::new_local(current_owner());
+    let sdk_state = RwSignal::new(SdkState::Loading);
+    let sdk_url = use_context::<livekit::SdkUrl>().unwrap_or_default();
+    let (warm_sdk_url, warm_url) = (sdk_url.clone(), config.livekit_url.clone());
+    let warm_up = Callback::new(move |()| {
+        let Some(source) = resources.with_value(|r| r.token_source.clone()) else { return };
+        let warm_join = WarmJoin::start(&owner.get_value(), warm_sdk_url.clone(), source, warm_url.clone(), sdk_state);
+        resources.update_value(|r| r.warm_join = Some(warm_join));
+    });
     let show_diagnostics =
         RwSignal::new(diagnostics::debug_requested(&window().location().search().unwrap_or_default()));
     diagnostics::toggle_on_shortcut(show_diagnostics);
@@ -149,6 +164,8 @@ pub fn VideoDatePage(
         dates.row.set(Some(updated));
         if ended && !matches!(screen.get_untracked(), Screen::Ended | Screen::Loading) {
             call.set_value(None);
+            // No call follows: the prepared room and its token refresh go too.
+            resources.update_value(|r| r.warm_join = None);
             screen.set(Screen::Ended);
         }
     });
@@ -170,6 +187,7 @@ pub fn VideoDatePage(
 
     let load_config = config.clone();
     let load_date_id = date_id.clone();
+    let load_sdk_url = sdk_url.clone();
     spawn_in(&owner.get_value(), async move {
         let config = load_config;
         let signed_in = match session::load(&config) {
@@ -181,6 +199,8 @@ pub fn VideoDatePage(
             }
         };
         me.set_value(signed_in.user_id.clone());
+        // Signed in on a date's page: a call may follow, so the SDK starts loading while the date does.
+        livekit::start_loading(&load_sdk_url.0);
         // The clock and the partner's name are not needed to show the pre-join screen: read alongside.
         let (clock_config, clock_session, clock_date_id) = (config.clone(), signed_in.clone(), load_date_id.clone());
         spawn_in(&owner.get_value(), async move {
@@ -200,16 +220,25 @@ pub fn VideoDatePage(
                     let report = BeaconReport::start(endpoint, signed_in.user_id.clone(), row.id.clone());
                     resources.update_value(|r| r.report = Some(report));
                 }
+                let source = EndpointSource::new(EndpointSourceOptions::new(
+                    config.token_endpoint.clone(),
+                    Expectations { room: row.room_name.clone(), identity: signed_in.user_id.clone() },
+                    signed_in.access_token.clone(),
+                ));
+                resources.update_value(|r| r.token_source = Some(source));
                 let ended = row.status == DateStatus::Ended;
                 apply_row.run(row);
                 session.set(Some(signed_in.clone()));
-                schedule_session_refresh(config.clone(), signed_in, session, call, resources);
+                schedule_session_refresh(config.clone(), signed_in, session, resources);
                 resources.update_value(|r| {
                     r.ticker = Some(Interval::new(TICK_MS, move || {
                         dates.device_now.try_set(time::now_ms());
                     }));
                     r.foreground = foreground_listener(reread);
                 });
+                if !ended {
+                    warm_up.run(());
+                }
                 screen.set(if ended { Screen::Ended } else { Screen::PreJoin });
             }
             Err(DateError::Unauthorized) => screen.set(Screen::SignedOut(DateError::Unauthorized.to_string())),
@@ -303,6 +332,12 @@ pub fn VideoDatePage(
     let join_config = config.clone();
     let start_call = Callback::new(move |choice: JoinChoice| {
         let (Some(signed_in), Some(row)) = (session.get_untracked(), dates.row.get_untracked()) else { return };
+        let Some(source) = resources.with_value(|r| r.token_source.clone()) else { return };
+        // A join without a pre-join screen before it (after a server shutdown) warms up on the spot.
+        let warm = resources.try_update_value(|r| r.warm_join.take()).flatten().unwrap_or_else(|| {
+            let url = join_config.livekit_url.clone();
+            WarmJoin::start(&owner.get_value(), sdk_url.clone(), source.clone(), url, sdk_state)
+        });
         screen.set(Screen::InCall);
         signals.microphone_on.set(choice.microphone_on);
         signals.camera_on.set(choice.camera_on);
@@ -311,16 +346,17 @@ pub fn VideoDatePage(
         date_call.run(DateCall::Join);
         // Everything the join logs (token, connect attempts, the auth retry) is inside this span.
         let span = tracing::info_span!("join", room = %row.room_name);
+        let config = join_config.clone();
         spawn_in(
             &owner.get_value(),
-            join_call(join_config.clone(), signed_in, row, choice, signals, elements, call, announce).instrument(span),
+            join_call(config, signed_in, row, choice, warm, source, signals, elements, call, announce).instrument(span),
         );
     });
     let join = Callback::new(move |choice: JoinChoice| {
         starting_over.set_value(false);
         start_call.run(choice);
     });
-    // Joins the call again, with a fresh token and the last choices, when the SDK will not bring it back.
+    // Joins the call again from scratch (a new room, a token from the source) with the last choices, when the SDK will not bring it back.
     // `why` is what the page says if the call is lost again before it comes back.
     let start_over = Callback::new(move |why: DisconnectReason| {
         if screen.get_untracked() != Screen::InCall {
@@ -412,6 +448,7 @@ pub fn VideoDatePage(
             call.set_value(None);
             signals.phase.set(CallPhase::FetchingToken);
             signals.partner.set(PartnerLink::NotJoined);
+            warm_up.run(());
             screen.set(Screen::PreJoin);
         }),
         end_date: Callback::new(move |()| date_call.run(DateCall::End)),
@@ -453,7 +490,9 @@ pub fn VideoDatePage(
                 }.into_any(),
                 Screen::Problem(message) => view! { <ErrorPanel title="We can't open this date" message/> }.into_any(),
                 Screen::Ended => view! { <DateOver state on_answer=answer_meet_again home_url=home_url.clone()/> }.into_any(),
-                Screen::PreJoin => view! { <PreJoin on_join=join announce/> }.into_any(),
+                Screen::PreJoin => {
+                    view! { <SdkNotice state=sdk_state retry=warm_up/> <PreJoin on_join=join announce/> }.into_any()
+                }
                 Screen::InCall => view! {
                     <ExtensionPrompt
                         state
@@ -536,18 +575,25 @@ async fn join_call(
     signed_in: Session,
     row: VideoDate,
     choice: JoinChoice,
+    warm: WarmJoin,
+    source: Rc<EndpointSource>,
     signals: CallSignals,
     elements: CallElements,
     call: StoredValue<Option<Call>, LocalStorage>,
     announce: WriteSignal<String>,
 ) {
     let partner_id = row.partner_of(&signed_in.user_id).unwrap_or_default().to_owned();
-    let source = EndpointSource::new(EndpointSourceOptions::new(
-        config.token_endpoint.clone(),
-        Expectations { room: row.room_name.clone(), identity: signed_in.user_id.clone() },
-        signed_in.access_token.clone(),
-    ));
-    let room = Rc::new(Room::new(RoomOptions::default()));
+    signals.joined_at.set_value(time::now_ms());
+    signals.phase.set(CallPhase::FetchingToken);
+    let warmed = match warm.finish().await {
+        Ok(warmed) => warmed,
+        Err(failure) => {
+            announce.set(failure.to_string());
+            signals.phase.set(CallPhase::Failed(failure.to_string()));
+            return;
+        }
+    };
+    let room = warmed.room.clone();
     let events = {
         let partner_id = partner_id.clone();
         room.subscribe(move |event| {
@@ -556,16 +602,19 @@ async fn join_call(
         })
     };
     // Stored before connecting, so leaving the page mid-connect drops (and disconnects) the room.
-    call.set_value(Some(Call { _events: events, source: source.clone(), room: room.clone() }));
-
-    signals.joined_at.set_value(time::now_ms());
-    signals.phase.set(CallPhase::FetchingToken);
-    if let Err(err) = source.fetch(Freshness::Cached).await {
-        signals.phase.set(CallPhase::Failed(err.to_string()));
-        return;
-    }
+    call.set_value(Some(Call { _events: events, room: room.clone() }));
+    // The warm-up's token, unless it went stale or its fetch failed.
+    let issued = match source.fetch(Freshness::Cached).await {
+        Ok(issued) => issued,
+        Err(err) => {
+            signals.phase.set(CallPhase::Failed(err.to_string()));
+            return;
+        }
+    };
+    // The token is not refreshed from here on: once connected, LiveKit refreshes the client's token itself.
+    drop(warmed);
     signals.phase.set(CallPhase::Connecting);
-    match connect(&room, &source, &config.livekit_url).await {
+    match connect(&room, issued, &source, &config.livekit_url).await {
         Ok(connected) => {
             tracing::info!(attempts = connected.attempts, "joined the date's room");
             metrics::record(Metric::JoinToConnected { ms: time::elapsed_ms(signals.joined_at.get_value()) });
@@ -625,13 +674,12 @@ fn attach_partner_track(event: &RoomEvent, partner_id: &str, elements: CallEleme
     }
 }
 
-/// Refreshes the session a minute before it expires and hands the new access token to the token source,
-/// for as long as the page lives (the timer is in [`PageResources`]).
+/// Refreshes the session a minute before it expires and hands the new access token to the token source and
+/// the realtime channel, for as long as the page lives (the timer is in [`PageResources`]).
 fn schedule_session_refresh(
     config: Config,
     current: Session,
     session: RwSignal<Option<Session>>,
-    call: StoredValue<Option<Call>, LocalStorage>,
     resources: StoredValue<PageResources, LocalStorage>,
 ) {
     let delay_ms = u32::try_from(current.refresh_in(time::now_secs()).saturating_mul(1000)).unwrap_or(u32::MAX);
@@ -639,19 +687,17 @@ fn schedule_session_refresh(
         leptos::task::spawn_local(async move {
             match session::refresh(&config, &current).await {
                 Ok(fresh) => {
-                    call.try_with_value(|c| {
-                        if let Some(c) = c {
-                            c.source.set_access_token(fresh.access_token.clone());
-                        }
-                    });
                     resources.try_with_value(|r| {
+                        if let Some(source) = &r.token_source {
+                            source.set_access_token(fresh.access_token.clone());
+                        }
                         if let Some(channel) = &r.realtime {
                             channel.set_access_token(fresh.access_token.clone());
                         }
                     });
                     session.try_set(Some(fresh.clone()));
                     if resources.try_with_value(|_| ()).is_some() {
-                        schedule_session_refresh(config, fresh, session, call, resources);
+                        schedule_session_refresh(config, fresh, session, resources);
                     }
                 }
                 Err(err) => tracing::warn!("session refresh failed: {err}"),

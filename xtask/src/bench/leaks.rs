@@ -106,8 +106,9 @@ pub fn section(checkpoints: &Result<Vec<Checkpoint>, StepError>) -> String {
         })
         .collect();
     format!(
-        "{heading}`tests/unmount.rs` (test build) cycles through five states (loading, asking for devices, \
-         pre-join, connecting, connected with a live call) and unmounts in each. The counts are asserted to be \
+        "{heading}`tests/unmount.rs` (test build) cycles through six states (loading, pre-join with \
+         livekit-client still loading, asking for devices, pre-join, connecting, connected with a live call) and \
+         unmounts in each. The counts are asserted to be \
          zero, and the JS objects the wasm holds must not grow from 10 to 100 cycles; the memory \
          is for reading. JS heap is measured after a forced full collection.\n\n{}",
         table(

@@ -1,5 +1,6 @@
 //! First-load transfer: every file of the release build in `dist/` is fetched on the first visit
-//! (index.html links the CSS and preloads the glue and wasm; the glue imports the livekit-client snippet),
+//! (index.html links the CSS and preloads the glue and wasm; the glue imports the small loader snippet, and the
+//! date page loads livekit-client while its pre-join screen shows),
 //! against every file of the React page's build (`bench/react/`), the bar.
 
 use std::path::{Path, PathBuf};
@@ -84,7 +85,8 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), StepError> 
 fn kind_of(file: &str) -> &'static str {
     match file.rsplit_once('.').map_or("", |(_, extension)| extension) {
         "wasm" => WASM,
-        "js" if file.starts_with("snippets/") => "livekit-client (snippet)",
+        "js" if file.starts_with("livekit-client-") => "livekit-client (loaded by the date page, not by the app)",
+        "js" if file.starts_with("snippets/") => "livekit-client loader (snippet)",
         "js" => "JS glue (wasm-bindgen)",
         "css" => "CSS",
         "html" => "HTML",
@@ -154,7 +156,9 @@ mod tests {
     fn files_are_named_by_where_trunk_puts_them() {
         assert_eq!(kind_of("video-date-90e9_bg.wasm"), "wasm (the app)");
         assert_eq!(kind_of("video-date-90e9.js"), "JS glue (wasm-bindgen)");
-        assert_eq!(kind_of("snippets/video-date-3e06/js/livekit-client.js"), "livekit-client (snippet)");
+        assert_eq!(kind_of("snippets/video-date-3e06/js/livekit-loader.js"), "livekit-client loader (snippet)");
+        let sdk = "livekit-client (loaded by the date page, not by the app)";
+        assert_eq!(kind_of("livekit-client-0123456789abcdef.js"), sdk);
         assert_eq!(kind_of("app-3fe0.css"), "CSS");
         assert_eq!(kind_of("index.html"), "HTML");
     }
