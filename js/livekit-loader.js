@@ -28,3 +28,18 @@ export function loadLivekitClient(url) {
 export function newRoom(sdk, options) {
   return new sdk.Room(options);
 }
+
+// A camera or microphone track the page opened itself (the pre-join preview), handed to the SDK as
+// `createLocalTracks` hands it the tracks it opens: not user-provided, so muting the camera turns it off and
+// unmuting opens it again with the same constraints (the device actually used, as the SDK itself records it).
+export function adoptLocalTrack(sdk, mediaStreamTrack) {
+  const constraints = { ...mediaStreamTrack.getConstraints(), deviceId: mediaStreamTrack.getSettings().deviceId };
+  if (mediaStreamTrack.kind === "video") {
+    const track = new sdk.LocalVideoTrack(mediaStreamTrack, constraints, false);
+    track.source = "camera";
+    return track;
+  }
+  const track = new sdk.LocalAudioTrack(mediaStreamTrack, constraints, false);
+  track.source = "microphone";
+  return track;
+}

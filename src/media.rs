@@ -48,6 +48,17 @@ impl Preview {
         &self.stream
     }
 
+    /// Hands the live tracks to whoever publishes them (a room): they leave the preview's stream, so dropping the
+    /// preview no longer stops them.
+    pub(crate) fn into_tracks(self) -> Vec<web_sys::MediaStreamTrack> {
+        let tracks: Vec<web_sys::MediaStreamTrack> =
+            self.stream.get_tracks().iter().map(JsCast::unchecked_into).collect();
+        for track in &tracks {
+            self.stream.remove_track(track);
+        }
+        tracks
+    }
+
     /// Enables or mutes the tracks of one kind without releasing the device.
     pub(crate) fn set_enabled(&self, kind: TrackKind, enabled: bool) {
         for track in self.stream.get_tracks().iter() {
@@ -100,7 +111,7 @@ pub(crate) async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaD
         .media_devices()
         .map_err(|_| MediaDeviceFailure::NotFound)?;
     let constraints = web_sys::MediaStreamConstraints::new();
-    constraints.set_video(&device_constraint(choice.camera.as_deref()));
+    constraints.set_video(&camera_constraints(choice.camera.as_deref()));
     constraints.set_audio(&device_constraint(choice.microphone.as_deref()));
     let promise = devices
         .get_user_media_with_constraints(&constraints)
@@ -132,17 +143,35 @@ pub(crate) async fn open_preview(choice: &MediaChoice) -> Result<Preview, MediaD
     }
 }
 
+/// The camera as the call sends it: the preview's track is the one published, so it asks for what
+/// livekit-client's `createLocalTracks` asks for by default (720p at 30 fps, ideally), on the chosen device.
+fn camera_constraints(device_id: Option<&str>) -> JsValue {
+    let constraints = Object::new();
+    for (name, value) in [("width", 1280), ("height", 720), ("frameRate", 30)] {
+        let _ = Reflect::set(&constraints, &name.into(), &value.into());
+    }
+    if let Some(id) = device_id {
+        let _ = Reflect::set(&constraints, &"deviceId".into(), &exact(id));
+    }
+    constraints.into()
+}
+
 fn device_constraint(device_id: Option<&str>) -> JsValue {
     match device_id {
         None => JsValue::TRUE,
         Some(id) => {
-            let exact = Object::new();
-            let _ = Reflect::set(&exact, &"exact".into(), &id.into());
             let constraint = Object::new();
-            let _ = Reflect::set(&constraint, &"deviceId".into(), &exact);
+            let _ = Reflect::set(&constraint, &"deviceId".into(), &exact(id));
             constraint.into()
         }
     }
+}
+
+/// `{exact: id}`: the chosen device or a failure, never another one.
+fn exact(id: &str) -> JsValue {
+    let exact = Object::new();
+    let _ = Reflect::set(&exact, &"exact".into(), &id.into());
+    exact.into()
 }
 
 fn error_name(error: &JsValue) -> String {

@@ -85,6 +85,44 @@ async fn joining_connects_and_waits_for_the_partner_who_then_comes_and_goes() {
     page.unmount();
 }
 
+/// The camera and microphone the pre-join screen opened are the ones the call sends: "Join" opens no device again.
+/// The SDK manages them as its own, so "Camera off" turns the camera off and "Camera on" opens it again.
+#[wasm_bindgen_test]
+async fn the_preview_s_camera_is_the_one_the_call_sends() {
+    devserver::clear_faults().await;
+    devserver::reset_date().await;
+    sign_in_as(ALICE).await;
+    let devices = js_sys::eval("navigator.mediaDevices").unwrap().unchecked_into();
+    let counting = js_sys::eval(
+        "(() => { const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices); \
+         const counted = (constraints) => { counted.calls += 1; return real(constraints); }; \
+         counted.calls = 0; return counted; })()",
+    )
+    .unwrap();
+    let _counted = Patched::replace(&devices, "getUserMedia", &counting);
+    let opened = || js_sys::Reflect::get(&counting, &"calls".into()).unwrap().as_f64().unwrap_or_default();
+    let own_camera = || {
+        js_sys::eval(
+            "(() => { const v = document.querySelector('video.own-video'); \
+             const t = v && v.srcObject && v.srcObject.getVideoTracks()[0]; return t ? t.readyState : 'none'; })()",
+        )
+        .unwrap()
+        .as_string()
+        .unwrap_or_default()
+    };
+    let page = mount_page(DATE_ID);
+    page.click("button.primary:not([disabled])", SHORT).await;
+    page.wait_for_text("hasn't joined yet", CALL).await;
+    common::wait_until("our camera shown in the call", SHORT, || own_camera() == "live").await;
+    assert_eq!(opened(), 1.0, "the devices were opened once, for the preview");
+
+    page.click("button.camera-toggle:not([disabled])", SHORT).await;
+    common::wait_until("the camera turned off", SHORT, || own_camera() != "live").await;
+    page.click("button.camera-toggle:not([disabled])", SHORT).await;
+    common::wait_until("the camera opened again", SHORT, || opened() == 2.0 && own_camera() == "live").await;
+    page.unmount();
+}
+
 #[wasm_bindgen_test]
 async fn a_token_the_server_keeps_refusing_asks_to_sign_in_again() {
     devserver::clear_faults().await;

@@ -15,6 +15,13 @@ pub(crate) struct JoinChoice {
     pub(crate) microphone_on: bool,
 }
 
+/// "Join the date" clicked: the choices, and the preview with its camera and microphone still open, for the call
+/// to publish (dropping it turns them off).
+pub(crate) struct Joining {
+    pub(crate) choice: JoinChoice,
+    pub(crate) preview: Option<Preview>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PreviewState {
     Asking,
@@ -26,8 +33,8 @@ enum PreviewState {
 /// devices and "Try again"; "Join the date" is enabled once the preview runs.
 #[component]
 pub(crate) fn PreJoin(
-    /// "Join the date" was clicked, with the devices and toggles chosen (the preview is released first).
-    on_join: Callback<JoinChoice>,
+    /// "Join the date" was clicked, with the devices and toggles chosen and the preview handed over.
+    on_join: Callback<Joining>,
     /// Receives each status sentence for the page's live region.
     #[prop(into)]
     announce: WriteSignal<String>,
@@ -80,13 +87,12 @@ pub(crate) fn PreJoin(
         });
     };
     let join = move |_| {
-        // Release the preview first: the call opens the devices itself.
-        preview.set_value(None);
-        on_join.run(JoinChoice {
+        let choice = JoinChoice {
             devices: choice.get_untracked(),
             camera_on: camera_on.get_untracked(),
             microphone_on: microphone_on.get_untracked(),
-        });
+        };
+        on_join.run(Joining { choice, preview: preview.try_update_value(Option::take).flatten() });
     };
     let pick = move |kind: TrackKind, id: String| {
         choice.update(|c| c.choose(kind, id));

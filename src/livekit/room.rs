@@ -51,6 +51,9 @@ pub struct MediaRequest {
     pub microphone: bool,
     pub camera_device: Option<String>,
     pub microphone_device: Option<String>,
+    /// Tracks already open (the pre-join preview's), published instead of opening their device a second time;
+    /// the room owns them from the call on. One of a kind not wanted is stopped.
+    pub opened: Vec<web_sys::MediaStreamTrack>,
 }
 
 impl Room {
@@ -95,22 +98,45 @@ impl Room {
         EventSubscription::new(&self.inner, Rc::new(handler))
     }
 
-    /// Opens the camera and/or microphone (a device id, or the default) and publishes them. The tracks are
-    /// the room's: dropping the room stops them, even if they were still starting. One device failing does
-    /// not keep the other from publishing; the first failure is returned.
+    /// Publishes the camera and/or microphone: a live track of `opened`, or else the device opened now (a device id,
+    /// or the default). The tracks are the room's: dropping the room stops them, even if they were still starting.
+    /// One device failing does not keep the other from publishing; the first failure is returned.
     pub async fn publish_media(&self, request: &MediaRequest) -> Result<(), MediaDeviceFailure> {
+        // Adopted before the first await, so the tracks always have an owner that stops them.
+        let mut adopted = Vec::new();
+        for track in &request.opened {
+            let wanted = match TrackKind::from_sdk(&track.kind()) {
+                Some(TrackKind::Audio) => request.microphone,
+                Some(TrackKind::Video) => request.camera,
+                None => false,
+            };
+            if wanted && track.ready_state() == web_sys::MediaStreamTrackState::Live {
+                track.set_enabled(true);
+                let adopted_track = sys::adopt_local_track(&self.sdk.module, track);
+                self.local_tracks.borrow_mut().push(adopted_track.clone());
+                adopted.push(adopted_track);
+            } else {
+                track.stop();
+            }
+        }
         let mut outcome = Ok(());
         for (kind, wanted, device_id) in [
             (TrackKind::Audio, request.microphone, request.microphone_device.as_deref()),
             (TrackKind::Video, request.camera, request.camera_device.as_deref()),
         ] {
-            if wanted {
-                if let Err(failure) = self.publish_one(kind, device_id).await {
-                    outcome = outcome.and(Err(failure));
-                }
-            }
+            let already_open = adopted.iter().find(|track| TrackKind::from_sdk(&track.kind()) == Some(kind));
+            let published = match already_open {
+                Some(track) => self.publish(track).await,
+                None if wanted => self.publish_one(kind, device_id).await,
+                None => Ok(()),
+            };
+            outcome = outcome.and(published);
         }
         outcome
+    }
+
+    async fn publish(&self, track: &sys::Track) -> Result<(), MediaDeviceFailure> {
+        JsFuture::from(self.inner.local_participant().publish_track(track)).await.map(drop).map_err(|_| MediaDeviceFailure::Other)
     }
 
     async fn publish_one(&self, kind: TrackKind, device_id: Option<&str>) -> Result<(), MediaDeviceFailure> {
@@ -140,10 +166,7 @@ impl Room {
         }
         let tracks = JsFuture::from(promise).await.map_err(|err| MediaDeviceFailure::from_error_name(&error_name(&err)))?;
         for track in js_sys::Array::from(&tracks).iter() {
-            let track: sys::Track = track.unchecked_into();
-            JsFuture::from(self.inner.local_participant().publish_track(&track))
-                .await
-                .map_err(|_| MediaDeviceFailure::Other)?;
+            self.publish(&track.unchecked_into()).await?;
         }
         Ok(())
     }

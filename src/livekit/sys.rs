@@ -21,6 +21,11 @@ extern "C" {
     /// `new sdk.Room(options)`.
     #[wasm_bindgen(js_name = newRoom)]
     pub(crate) fn new_room(sdk: &Sdk, options: &JsValue) -> Room;
+
+    /// A `LocalVideoTrack` (camera) or `LocalAudioTrack` (microphone) of `sdk` around a track the page opened,
+    /// managed by the SDK as if it had opened it (stopped on a camera mute, opened again on unmute).
+    #[wasm_bindgen(js_name = adoptLocalTrack)]
+    pub(crate) fn adopt_local_track(sdk: &Sdk, track: &web_sys::MediaStreamTrack) -> Track;
 }
 
 #[wasm_bindgen]

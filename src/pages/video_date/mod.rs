@@ -20,7 +20,7 @@ use self::warm_join::WarmJoin;
 use crate::components::diagnostics::{self, Diagnostics};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::live_region::LiveRegion;
-use crate::components::pre_join::{JoinChoice, PreJoin};
+use crate::components::pre_join::{JoinChoice, Joining, PreJoin};
 use crate::components::realtime_notice::RealtimeNotice;
 use crate::components::sdk_notice::SdkNotice;
 use crate::config::Config;
@@ -30,6 +30,7 @@ use crate::livekit::{
     self, connect, ConnectError, DisconnectReason, EventSubscription, FailureCause, MediaRequest, Room, RoomEvent,
     SdkState, TrackKind,
 };
+use crate::media::Preview;
 use crate::metrics::{self, BeaconReport, Metric};
 use crate::realtime::{RealtimeOptions, RealtimeStatus, ResilientChannel};
 use crate::supabase::rest::{self, Answer, DateCall, DateError, MeetAgainResult, Refusal};
@@ -330,7 +331,8 @@ pub fn VideoDatePage(
     // page explains and offers "Rejoin" rather than trying again and again.
     let starting_over = StoredValue::new(false);
     let join_config = config.clone();
-    let start_call = Callback::new(move |choice: JoinChoice| {
+    // The preview's tracks, when the call starts from the pre-join screen, are the ones it publishes.
+    let start_call = Callback::new(move |(choice, preview): (JoinChoice, Option<Preview>)| {
         let (Some(signed_in), Some(row)) = (session.get_untracked(), dates.row.get_untracked()) else { return };
         let Some(source) = resources.with_value(|r| r.token_source.clone()) else { return };
         // A join without a pre-join screen before it (after a server shutdown) warms up on the spot.
@@ -349,15 +351,17 @@ pub fn VideoDatePage(
         let config = join_config.clone();
         spawn_in(
             &owner.get_value(),
-            join_call(config, signed_in, row, choice, warm, source, signals, elements, call, announce).instrument(span),
+            join_call(config, signed_in, row, (choice, preview), warm, source, signals, elements, call, announce)
+                .instrument(span),
         );
     });
-    let join = Callback::new(move |choice: JoinChoice| {
+    let join = Callback::new(move |Joining { choice, preview }: Joining| {
         starting_over.set_value(false);
-        start_call.run(choice);
+        start_call.run((choice, preview));
     });
-    // Joins the call again from scratch (a new room, a token from the source) with the last choices, when the SDK will not bring it back.
-    // `why` is what the page says if the call is lost again before it comes back.
+    // Joins the call again from scratch (a new room, a token from the source, the devices opened again) with the
+    // last choices, when the SDK will not bring it back. `why` is what the page says if the call is lost again
+    // before it comes back.
     let start_over = Callback::new(move |why: DisconnectReason| {
         if screen.get_untracked() != Screen::InCall {
             return;
@@ -366,7 +370,7 @@ pub fn VideoDatePage(
             Some(choice) if !starting_over.get_value() => {
                 tracing::info!(why = why.name(), "the call was lost; joining again");
                 starting_over.set_value(true);
-                start_call.run(choice);
+                start_call.run((choice, None));
             }
             _ => {
                 tracing::warn!(why = why.name(), "the call was lost again before it came back; asking to rejoin");
@@ -574,7 +578,7 @@ async fn join_call(
     config: Config,
     signed_in: Session,
     row: VideoDate,
-    choice: JoinChoice,
+    (choice, preview): (JoinChoice, Option<Preview>),
     warm: WarmJoin,
     source: Rc<EndpointSource>,
     signals: CallSignals,
@@ -622,7 +626,7 @@ async fn join_call(
             let partner_here = room.remote_identities().contains(&partner_id);
             signals.partner.set(if partner_here { PartnerLink::Present } else { PartnerLink::NotJoined });
             signals.audio_blocked.set(!room.can_playback_audio());
-            publish_media(&room, &choice, signals, elements).await;
+            publish_media(&room, &choice, preview, signals, elements).await;
         }
         Err(failure) => {
             let message = match &failure.cause {
@@ -639,12 +643,21 @@ async fn join_call(
     }
 }
 
-async fn publish_media(room: &Room, choice: &JoinChoice, signals: CallSignals, elements: CallElements) {
+/// Publishes what `choice` asks for: the preview's tracks when there are any (the camera is opened once), the
+/// devices opened again otherwise.
+async fn publish_media(
+    room: &Room,
+    choice: &JoinChoice,
+    preview: Option<Preview>,
+    signals: CallSignals,
+    elements: CallElements,
+) {
     let request = MediaRequest {
         camera: choice.camera_on,
         microphone: choice.microphone_on,
         camera_device: choice.devices.camera.clone(),
         microphone_device: choice.devices.microphone.clone(),
+        opened: preview.map(Preview::into_tracks).unwrap_or_default(),
     };
     if let Err(failure) = room.publish_media(&request).await {
         metrics::record(Metric::MediaFailure { kind: failure.kind() });
