@@ -56,8 +56,11 @@ impl SdkLoadError {
 /// How far a page's load of the SDK has got: only a failure is shown (with a way to try again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SdkState {
+    /// On its way (or not asked for yet).
     Loading,
+    /// Arrived: rooms can be made.
     Loaded,
+    /// Did not load; asking again retries.
     Failed(SdkLoadError),
 }
 
